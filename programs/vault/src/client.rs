@@ -1,0 +1,214 @@
+//! Off-chain helpers shared by the tests and the keeper: addresses, instruction builders and
+//! event decoding. Compiled only for the host.
+
+use crate::constants::*;
+use crate::instructions::InitializeVaultParams;
+use crate::state::{ConfigChange, WithdrawAmount};
+use anchor_lang::prelude::*;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::InstructionData;
+use base64::Engine as _;
+
+/// Address and bump of the vault created by `creator` with `vault_id`.
+pub fn vault_address(creator: &Pubkey, vault_id: u64) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[VAULT_SEED, creator.as_ref(), &vault_id.to_le_bytes()],
+        &crate::ID,
+    )
+}
+
+/// Address of a vault's base-token account.
+pub fn vault_token_address(vault: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[VAULT_TOKENS_SEED, vault.as_ref()], &crate::ID).0
+}
+
+/// Address of an investor's position in a vault.
+pub fn depositor_address(vault: &Pubkey, investor: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[DEPOSITOR_SEED, vault.as_ref(), investor.as_ref()],
+        &crate::ID,
+    )
+    .0
+}
+
+/// The fixed accounts of one vault, enough to build any instruction against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VaultKeys {
+    pub vault: Pubkey,
+    pub base_mint: Pubkey,
+    pub base_token_program: Pubkey,
+    pub token_account: Pubkey,
+}
+
+impl VaultKeys {
+    pub fn new(creator: &Pubkey, vault_id: u64, base_mint: Pubkey, base_token_program: Pubkey) -> Self {
+        let vault = vault_address(creator, vault_id).0;
+        Self {
+            vault,
+            base_mint,
+            base_token_program,
+            token_account: vault_token_address(&vault),
+        }
+    }
+
+    pub fn depositor(&self, investor: &Pubkey) -> Pubkey {
+        depositor_address(&self.vault, investor)
+    }
+}
+
+fn ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction {
+        program_id: crate::ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+pub fn initialize_vault(
+    creator: &Pubkey,
+    base_mint: &Pubkey,
+    base_token_program: &Pubkey,
+    creator_token_account: &Pubkey,
+    params: InitializeVaultParams,
+) -> Instruction {
+    let keys = VaultKeys::new(creator, params.vault_id, *base_mint, *base_token_program);
+    ix(
+        crate::accounts::InitializeVault {
+            creator: *creator,
+            vault: keys.vault,
+            base_mint: *base_mint,
+            vault_token_account: keys.token_account,
+            creator_token_account: *creator_token_account,
+            base_token_program: *base_token_program,
+            system_program: anchor_lang::system_program::ID,
+        },
+        crate::instruction::InitializeVault { params },
+    )
+}
+
+pub fn deposit(keys: &VaultKeys, investor: &Pubkey, investor_token_account: &Pubkey, amount: u64) -> Instruction {
+    ix(
+        crate::accounts::Deposit {
+            investor: *investor,
+            vault: keys.vault,
+            depositor: keys.depositor(investor),
+            base_mint: keys.base_mint,
+            vault_token_account: keys.token_account,
+            investor_token_account: *investor_token_account,
+            base_token_program: keys.base_token_program,
+            system_program: anchor_lang::system_program::ID,
+        },
+        crate::instruction::Deposit { amount },
+    )
+}
+
+pub fn request_withdraw(keys: &VaultKeys, investor: &Pubkey, amount: WithdrawAmount) -> Instruction {
+    ix(
+        crate::accounts::RequestWithdraw {
+            investor: *investor,
+            vault: keys.vault,
+            depositor: keys.depositor(investor),
+        },
+        crate::instruction::RequestWithdraw { amount },
+    )
+}
+
+pub fn cancel_withdraw_request(keys: &VaultKeys, investor: &Pubkey) -> Instruction {
+    ix(
+        crate::accounts::CancelWithdrawRequest {
+            investor: *investor,
+            vault: keys.vault,
+            depositor: keys.depositor(investor),
+        },
+        crate::instruction::CancelWithdrawRequest {},
+    )
+}
+
+pub fn withdraw(keys: &VaultKeys, investor: &Pubkey, investor_token_account: &Pubkey) -> Instruction {
+    ix(
+        crate::accounts::Withdraw {
+            investor: *investor,
+            vault: keys.vault,
+            depositor: keys.depositor(investor),
+            base_mint: keys.base_mint,
+            vault_token_account: keys.token_account,
+            investor_token_account: *investor_token_account,
+            base_token_program: keys.base_token_program,
+        },
+        crate::instruction::Withdraw {},
+    )
+}
+
+pub fn close_depositor(keys: &VaultKeys, investor: &Pubkey) -> Instruction {
+    ix(
+        crate::accounts::CloseDepositor {
+            investor: *investor,
+            vault: keys.vault,
+            depositor: keys.depositor(investor),
+        },
+        crate::instruction::CloseDepositor {},
+    )
+}
+
+pub fn crystallize_fees(keys: &VaultKeys, investor: &Pubkey) -> Instruction {
+    ix(
+        crate::accounts::CrystallizeFees {
+            vault: keys.vault,
+            depositor: keys.depositor(investor),
+        },
+        crate::instruction::CrystallizeFees {},
+    )
+}
+
+pub fn collect_fees(keys: &VaultKeys, fee_recipient_token_account: &Pubkey) -> Instruction {
+    ix(
+        crate::accounts::CollectFees {
+            vault: keys.vault,
+            base_mint: keys.base_mint,
+            vault_token_account: keys.token_account,
+            fee_recipient_token_account: *fee_recipient_token_account,
+            base_token_program: keys.base_token_program,
+        },
+        crate::instruction::CollectFees {},
+    )
+}
+
+pub fn update_config(keys: &VaultKeys, admin: &Pubkey, change: ConfigChange) -> Instruction {
+    ix(
+        crate::accounts::UpdateConfig {
+            admin: *admin,
+            vault: keys.vault,
+        },
+        crate::instruction::UpdateConfig { change },
+    )
+}
+
+pub fn set_admin(keys: &VaultKeys, admin: &Pubkey, new_admin: Pubkey) -> Instruction {
+    ix(
+        crate::accounts::SetAdmin {
+            admin: *admin,
+            vault: keys.vault,
+        },
+        crate::instruction::SetAdmin { new_admin },
+    )
+}
+
+/// The base64 payloads of event lines in a transaction log, in order. Accepts the on-chain
+/// form (`Program data: ...`) and the host form (`Program log: Program data: ...`).
+pub fn event_payloads(logs: &[String]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    logs.iter().filter_map(|line| {
+        let rest = line.strip_prefix("Program log: ").unwrap_or(line);
+        let b64 = rest.strip_prefix("Program data: ")?;
+        base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()
+    })
+}
+
+/// Every event of type `E` in a transaction log, in order.
+pub fn decode_events<E: anchor_lang::Event + AnchorDeserialize>(logs: &[String]) -> Vec<E> {
+    event_payloads(logs)
+        .filter_map(|data| {
+            let body = data.strip_prefix(E::DISCRIMINATOR)?;
+            E::deserialize(&mut &body[..]).ok()
+        })
+        .collect()
+}

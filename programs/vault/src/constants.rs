@@ -1,0 +1,51 @@
+//! Seeds, bounds and fixed parameters. The keeper and the test harness import these so that
+//! every party derives the same addresses.
+
+/// PDA seed of a [`crate::state::Vault`]: `["vault", creator, vault_id (u64 LE)]`.
+pub const VAULT_SEED: &[u8] = b"vault";
+/// PDA seed of the vault's base-token account: `["vault_tokens", vault]`.
+pub const VAULT_TOKENS_SEED: &[u8] = b"vault_tokens";
+/// PDA seed of a [`crate::state::Depositor`]: `["depositor", vault, investor]`.
+pub const DEPOSITOR_SEED: &[u8] = b"depositor";
+
+/// Basis points in one whole (100%).
+pub const BPS_DENOMINATOR: u64 = 10_000;
+/// Seconds in the fee year (365 days; management fees accrue linearly over it).
+pub const SECONDS_PER_YEAR: u64 = 365 * 24 * 60 * 60;
+
+/// Virtual shares added to the share supply in every conversion. With [`VIRTUAL_ASSETS`] this
+/// sets the initial price at 1,000 shares per base unit and makes inflating the share price
+/// cost an attacker 1,000 times what it could take from a victim.
+pub const VIRTUAL_SHARES: u64 = 1_000;
+/// Virtual assets added to total assets in every conversion (see [`VIRTUAL_SHARES`]).
+pub const VIRTUAL_ASSETS: u64 = 1;
+/// Minimum base units the creator deposits at initialization; their shares are dead (owned by
+/// nobody, never redeemable), so the vault never returns to an empty, easily-priced state.
+pub const MIN_SEED_ASSETS: u64 = 1_000;
+
+/// Ceiling on any management fee rate (10% a year).
+pub const MAX_MANAGEMENT_FEE_BPS: u16 = 1_000;
+/// Ceiling on any performance fee rate (50% of profit).
+pub const MAX_PERFORMANCE_FEE_BPS: u16 = 5_000;
+/// Most investor tiers a vault may define.
+pub const MAX_TIERS: usize = 8;
+/// Longest lock-up a vault may impose (two years).
+pub const MAX_LOCKUP_SECONDS: u64 = 2 * SECONDS_PER_YEAR;
+/// Longest redemption notice a vault may impose (180 days).
+pub const MAX_NOTICE_SECONDS: u64 = 180 * 24 * 60 * 60;
+/// Longest interval between permissionless performance-fee crystallizations (one year).
+pub const MAX_CRYSTALLIZATION_PERIOD_SECONDS: u64 = SECONDS_PER_YEAR;
+
+/// Seed defaults: lock-up of six months (182 days).
+pub const DEFAULT_LOCKUP_SECONDS: u64 = 182 * 24 * 60 * 60;
+/// Default performance-fee crystallization period for the permissionless crank (quarterly).
+pub const DEFAULT_CRYSTALLIZATION_PERIOD_SECONDS: u64 = 91 * 24 * 60 * 60;
+
+/// Seed investor tiers, in whole units of the base token (the seeds quote US dollars; for a
+/// dollar stablecoin one whole token is one dollar). Scaled by `10^decimals` at initialization.
+/// `(minimum, maximum, management fee bps, performance fee bps)`.
+pub const DEFAULT_TIERS_WHOLE_UNITS: [(u64, u64, u16, u16); 3] = [
+    (100_000, 1_000_000, 200, 2_000),
+    (1_000_000, 10_000_000, 175, 1_750),
+    (10_000_000, 50_000_000, 150, 1_500),
+];

@@ -1,0 +1,73 @@
+use anchor_lang::prelude::*;
+
+/// Every way a vault instruction can refuse. Append new variants at the end: clients match on
+/// the numeric codes (6000 + position), so existing variants are never reordered or removed.
+#[error_code]
+pub enum VaultError {
+    #[msg("An arithmetic operation overflowed; the amounts involved are out of range.")]
+    MathOverflow,
+    #[msg("The amount must be greater than zero.")]
+    ZeroAmount,
+    #[msg("The base mint uses a Token-2022 extension that breaks the vault's accounting (transfer fee, transfer hook, permanent delegate, default-frozen accounts, non-transferable or pausable).")]
+    UnsupportedMintExtension,
+    #[msg("The initial seed deposit is below the minimum that protects the first investor.")]
+    SeedTooSmall,
+    #[msg("A fee rate is above the ceiling the program allows.")]
+    FeeRateTooHigh,
+    #[msg("The investor tier table is empty, too long, not contiguous or not increasing.")]
+    InvalidTiers,
+    #[msg("The lock-up period is longer than the program allows.")]
+    LockupTooLong,
+    #[msg("The redemption notice period is longer than the program allows.")]
+    NoticeTooLong,
+    #[msg("The crystallization period is longer than the program allows.")]
+    CrystallizationPeriodTooLong,
+    #[msg("The maximum assets under management must be greater than zero.")]
+    InvalidAumCap,
+    #[msg("The minimum deposit must be greater than zero.")]
+    InvalidMinDeposit,
+    #[msg("The deposit is below the vault's minimum deposit.")]
+    DepositBelowMinimum,
+    #[msg("After this deposit the investor's net deposits would be below the lowest tier's minimum.")]
+    BelowTierMinimum,
+    #[msg("After this deposit the investor's net deposits would exceed the highest tier's maximum.")]
+    AboveTierMaximum,
+    #[msg("This deposit would take the vault above its maximum assets under management.")]
+    AumCapExceeded,
+    #[msg("Deposits into this vault are paused.")]
+    DepositsPaused,
+    #[msg("The deposit is too small to buy a single share at the current price.")]
+    ZeroShares,
+    #[msg("The signer is not the vault's admin.")]
+    NotAdmin,
+    #[msg("The investor already has a pending withdrawal request; cancel or complete it first.")]
+    WithdrawRequestPending,
+    #[msg("The investor has no pending withdrawal request.")]
+    NoWithdrawRequest,
+    #[msg("The investor does not hold that many shares.")]
+    InsufficientShares,
+    #[msg("The investor's lock-up period has not ended yet.")]
+    LockupActive,
+    #[msg("The redemption notice period of this request has not elapsed yet.")]
+    NoticePeriodActive,
+    #[msg("The vault does not hold enough idle base tokens to pay this redemption now.")]
+    InsufficientLiquidity,
+    #[msg("The withdrawal is worth nothing at the current price.")]
+    ZeroPayout,
+    #[msg("The token account does not belong to the expected owner.")]
+    WrongTokenAccountOwner,
+    #[msg("The performance-fee crystallization period for this investor has not elapsed yet.")]
+    CrystallizationTooEarly,
+    #[msg("The vault's token balance is below what its accounting says it holds.")]
+    AccountingMismatch,
+    #[msg("The token transfer moved a different amount than requested.")]
+    TransferAmountMismatch,
+    #[msg("The vault's internal accounting violates an invariant.")]
+    InvariantViolated,
+    #[msg("There are no accrued fee shares to collect.")]
+    NoFeesToCollect,
+    #[msg("The depositor account still holds shares or a pending request and cannot be closed.")]
+    DepositorNotEmpty,
+    #[msg("The new admin must differ from the current one and must not be the default address.")]
+    InvalidAdmin,
+}

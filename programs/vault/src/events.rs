@@ -1,0 +1,157 @@
+//! One event per state change, each with the values before and after, so the keeper and
+//! indexers can follow a vault from its logs alone.
+
+use crate::state::{ConfigChange, VaultConfig};
+use anchor_lang::prelude::*;
+
+/// Writes `event` to the transaction log as `Program data: <base64>`, the line format
+/// Anchor clients and indexers decode.
+///
+/// On-chain this is the `sol_log_data` syscall (what `emit!` uses). Programs built for the
+/// host (the native test runtime and the embedded local chain) have no such syscall; there the
+/// same payload goes through the runtime's log stub, which the log shows as
+/// `Program log: Program data: ...`. Client decoders accept both forms.
+pub fn emit_event<E: anchor_lang::Event>(event: &E) {
+    let data = anchor_lang::Event::data(event);
+    #[cfg(target_os = "solana")]
+    anchor_lang::solana_program::log::sol_log_data(&[&data]);
+    #[cfg(not(target_os = "solana"))]
+    {
+        use base64::Engine as _;
+        crate::log::log(&format!(
+            "Program data: {}",
+            base64::engine::general_purpose::STANDARD.encode(data)
+        ));
+    }
+}
+
+#[event]
+pub struct VaultInitialized {
+    pub vault: Pubkey,
+    pub creator: Pubkey,
+    pub admin: Pubkey,
+    pub base_mint: Pubkey,
+    pub base_token_program: Pubkey,
+    pub token_account: Pubkey,
+    pub seed_assets: u64,
+    pub dead_shares: u64,
+    pub config: VaultConfig,
+}
+
+#[event]
+pub struct Deposited {
+    pub vault: Pubkey,
+    pub investor: Pubkey,
+    pub amount: u64,
+    pub shares_minted: u64,
+    pub investor_shares_before: u64,
+    pub investor_shares_after: u64,
+    pub net_deposits_after: u64,
+    pub lockup_end: i64,
+    pub total_assets_before: u64,
+    pub total_assets_after: u64,
+    pub total_shares_before: u64,
+    pub total_shares_after: u64,
+}
+
+#[event]
+pub struct ManagementFeeCharged {
+    pub vault: Pubkey,
+    pub investor: Pubkey,
+    pub rate_bps: u16,
+    pub fee_shares: u64,
+    pub investor_shares_before: u64,
+    pub investor_shares_after: u64,
+    pub fee_shares_total_after: u64,
+    pub paid_until: i64,
+}
+
+#[event]
+pub struct PerformanceFeeCrystallized {
+    pub vault: Pubkey,
+    pub investor: Pubkey,
+    pub rate_bps: u16,
+    pub value_before: u64,
+    pub profit: u64,
+    pub fee_shares: u64,
+    pub high_water_mark_before: u64,
+    pub high_water_mark_after: u64,
+    pub investor_shares_before: u64,
+    pub investor_shares_after: u64,
+    pub fee_shares_total_after: u64,
+}
+
+#[event]
+pub struct WithdrawRequested {
+    pub vault: Pubkey,
+    pub investor: Pubkey,
+    pub shares: u64,
+    pub value: u64,
+    pub requested_at: i64,
+    /// Earliest time the request can be paid: the later of lock-up end and notice end.
+    pub payable_at: i64,
+    pub investor_shares_before: u64,
+    pub investor_shares_after: u64,
+    pub pending_withdraw_shares_after: u64,
+}
+
+#[event]
+pub struct WithdrawCancelled {
+    pub vault: Pubkey,
+    pub investor: Pubkey,
+    pub shares_escrowed: u64,
+    pub fee_shares: u64,
+    pub investor_shares_before: u64,
+    pub investor_shares_after: u64,
+    pub pending_withdraw_shares_after: u64,
+}
+
+#[event]
+pub struct Withdrawn {
+    pub vault: Pubkey,
+    pub investor: Pubkey,
+    pub shares_burned: u64,
+    pub value_at_request: u64,
+    pub value_now: u64,
+    pub paid: u64,
+    pub total_assets_before: u64,
+    pub total_assets_after: u64,
+    pub total_shares_before: u64,
+    pub total_shares_after: u64,
+}
+
+#[event]
+pub struct FeesCollected {
+    pub vault: Pubkey,
+    pub fee_recipient: Pubkey,
+    pub shares_burned: u64,
+    pub paid: u64,
+    pub total_assets_before: u64,
+    pub total_assets_after: u64,
+    pub total_shares_before: u64,
+    pub total_shares_after: u64,
+}
+
+#[event]
+pub struct ConfigUpdated {
+    pub vault: Pubkey,
+    pub authority: Pubkey,
+    pub change: ConfigChange,
+    pub before: VaultConfig,
+    pub after: VaultConfig,
+}
+
+#[event]
+pub struct AdminChanged {
+    pub vault: Pubkey,
+    pub before: Pubkey,
+    pub after: Pubkey,
+}
+
+#[event]
+pub struct DepositorClosed {
+    pub vault: Pubkey,
+    pub investor: Pubkey,
+    pub total_deposited: u64,
+    pub total_withdrawn: u64,
+}

@@ -1,0 +1,81 @@
+//! Flashforge vault: a fund whose rules live on-chain. Investors deposit one SPL token and hold
+//! shares that never leave their position account; fees, lock-up and high-water marks are
+//! enforced here, not promised off-chain.
+//!
+//! This file only forwards: each instruction lives in `instructions/`, grouped by caller.
+
+use anchor_lang::prelude::*;
+
+#[cfg(not(target_os = "solana"))]
+pub mod client;
+pub mod constants;
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod log;
+pub mod math;
+pub mod state;
+pub mod token;
+
+use instructions::*;
+use state::{ConfigChange, WithdrawAmount};
+
+declare_id!("5wkGVFhG7TPugxJ5nAR9qfUVRYqFMAdi6AHEzkerZooY");
+
+#[program]
+pub mod vault {
+    use super::*;
+
+    /// Creates a vault for one base mint, seeded with dead shares bought by the creator.
+    pub fn initialize_vault(
+        ctx: Context<InitializeVault>,
+        params: InitializeVaultParams,
+    ) -> Result<()> {
+        initialize_vault_handler(ctx, params)
+    }
+
+    /// Deposits base tokens and credits shares at the current net asset value (rounded down).
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        deposit_handler(ctx, amount)
+    }
+
+    /// Escrows shares for redemption after the notice period and lock-up.
+    pub fn request_withdraw(ctx: Context<RequestWithdraw>, amount: WithdrawAmount) -> Result<()> {
+        request_withdraw_handler(ctx, amount)
+    }
+
+    /// Returns escrowed shares to the investor (less the management fee while escrowed).
+    pub fn cancel_withdraw_request(ctx: Context<CancelWithdrawRequest>) -> Result<()> {
+        cancel_withdraw_request_handler(ctx)
+    }
+
+    /// Pays a matured withdrawal request: the lesser of its value then and now.
+    pub fn withdraw(ctx: Context<Withdraw>) -> Result<()> {
+        withdraw_handler(ctx)
+    }
+
+    /// Closes an empty position and refunds its rent.
+    pub fn close_depositor(ctx: Context<CloseDepositor>) -> Result<()> {
+        close_depositor_handler(ctx)
+    }
+
+    /// Permissionless: charges an investor's management fee and crystallizes the performance fee.
+    pub fn crystallize_fees(ctx: Context<CrystallizeFees>) -> Result<()> {
+        crystallize_fees_handler(ctx)
+    }
+
+    /// Permissionless: pays accrued fee shares to the fee recipient.
+    pub fn collect_fees(ctx: Context<CollectFees>) -> Result<()> {
+        collect_fees_handler(ctx)
+    }
+
+    /// Admin: applies one typed configuration change.
+    pub fn update_config(ctx: Context<UpdateConfig>, change: ConfigChange) -> Result<()> {
+        update_config_handler(ctx, change)
+    }
+
+    /// Admin: hands the admin authority to another key.
+    pub fn set_admin(ctx: Context<SetAdmin>, new_admin: Pubkey) -> Result<()> {
+        set_admin_handler(ctx, new_admin)
+    }
+}

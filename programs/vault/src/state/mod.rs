@@ -1,0 +1,7 @@
+pub mod depositor;
+pub mod ledger;
+pub mod vault;
+
+pub use depositor::*;
+pub use ledger::*;
+pub use vault::*;

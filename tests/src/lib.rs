@@ -1,0 +1,422 @@
+// solana-program-test 3.x marks its API "unstable" through deprecation warnings; it is still
+// the runtime this harness exists to drive.
+#![allow(deprecated)]
+//! Native test harness.
+//!
+//! Boots `solana-program-test` with our programs as native builtins beside the real SPL Token
+//! and Token-2022 programs (the BPF binaries that ship with solana-program-test), and offers the
+//! helpers every test needs: mints of both token programs (with Token-2022 extensions), token
+//! accounts, funding, clock warps, transaction outcomes with logs and decoded events, and
+//! assertions on the exact program error.
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use anchor_lang::solana_program::system_instruction;
+use anchor_lang::{AccountDeserialize, AnchorDeserialize};
+use solana_program_test::{processor, ProgramTest, ProgramTestContext};
+use solana_sdk::clock::Clock;
+use solana_sdk::instruction::{Instruction, InstructionError};
+use solana_sdk::program_pack::Pack;
+use solana_sdk::signature::{Keypair, Signature, Signer};
+use solana_sdk::transaction::{Transaction, TransactionError};
+use spl_token_2022_interface::extension::ExtensionType;
+use std::collections::HashSet;
+
+pub mod vault_fixture;
+
+pub use solana_program_test;
+pub use solana_sdk;
+
+/// Entry shim for the vault program. Anchor's `entry` ties the account slice's lifetime to the
+/// lifetime inside each `AccountInfo`; `processor!` hands us independent ones. The runtime keeps
+/// the slice and its accounts alive for the whole call, so unifying the lifetimes is sound.
+pub fn vault_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: see above; only lifetimes change, never layout.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    vault::entry(program_id, accounts, data)
+}
+
+/// The two token programs a base mint may belong to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenProgram {
+    Spl,
+    Token2022,
+}
+
+impl TokenProgram {
+    pub fn id(self) -> Pubkey {
+        match self {
+            TokenProgram::Spl => spl_token_interface::ID,
+            TokenProgram::Token2022 => spl_token_2022_interface::ID,
+        }
+    }
+}
+
+/// Token-2022 mint extensions the harness can create.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MintExtension {
+    TransferFee { bps: u16, max: u64 },
+    TransferHook,
+    PermanentDelegate,
+    DefaultFrozen,
+    NonTransferable,
+    Pausable,
+    /// Harmless for the vault: accepted.
+    MintCloseAuthority,
+}
+
+impl MintExtension {
+    fn extension_type(self) -> ExtensionType {
+        match self {
+            MintExtension::TransferFee { .. } => ExtensionType::TransferFeeConfig,
+            MintExtension::TransferHook => ExtensionType::TransferHook,
+            MintExtension::PermanentDelegate => ExtensionType::PermanentDelegate,
+            MintExtension::DefaultFrozen => ExtensionType::DefaultAccountState,
+            MintExtension::NonTransferable => ExtensionType::NonTransferable,
+            MintExtension::Pausable => ExtensionType::Pausable,
+            MintExtension::MintCloseAuthority => ExtensionType::MintCloseAuthority,
+        }
+    }
+}
+
+/// What a processed transaction returned: its result and its log.
+#[derive(Debug)]
+pub struct TxOutcome {
+    pub result: Result<(), TransactionError>,
+    pub logs: Vec<String>,
+}
+
+impl TxOutcome {
+    /// Panics with the log when the transaction failed.
+    #[track_caller]
+    pub fn unwrap(self) -> Self {
+        if let Err(e) = &self.result {
+            panic!("transaction failed: {e:?}\n{}", self.logs.join("\n"));
+        }
+        self
+    }
+
+    /// Every event of type `E` in the log.
+    pub fn events<E: anchor_lang::Event + AnchorDeserialize>(&self) -> Vec<E> {
+        vault::client::decode_events(&self.logs)
+    }
+
+    /// The custom error code the transaction failed with, if any.
+    pub fn custom_error(&self) -> Option<u32> {
+        match &self.result {
+            Err(TransactionError::InstructionError(_, InstructionError::Custom(code))) => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// Asserts that a transaction failed with exactly `expected` (a vault or Anchor error).
+#[track_caller]
+pub fn assert_error(outcome: &TxOutcome, expected: impl Into<u32> + std::fmt::Debug + Copy) {
+    let code: u32 = expected.into();
+    assert_eq!(
+        outcome.custom_error(),
+        Some(code),
+        "expected {expected:?} ({code}), got {:?}\n{}",
+        outcome.result,
+        outcome.logs.join("\n")
+    );
+}
+
+/// A running local chain with our programs loaded.
+pub struct TestChain {
+    pub ctx: ProgramTestContext,
+    sent: HashSet<Signature>,
+}
+
+impl TestChain {
+    /// Starts a chain with the vault program as a native builtin and the real SPL Token,
+    /// Token-2022 and associated-token programs.
+    pub async fn start() -> Self {
+        let mut pt = ProgramTest::new("vault", vault::ID, processor!(vault_entry));
+        pt.prefer_bpf(false);
+        let ctx = pt.start_with_context().await;
+        Self {
+            ctx,
+            sent: HashSet::new(),
+        }
+    }
+
+    /// The fee payer funded at genesis.
+    pub fn payer(&self) -> Keypair {
+        self.ctx.payer.insecure_clone()
+    }
+
+    /// Sends `ixs` in one transaction paid by the genesis payer and signed by `signers`.
+    /// Never fails on a duplicate: an identical transaction is re-sent on a fresh blockhash.
+    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxOutcome {
+        let payer = self.payer();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
+        let mut tx = Transaction::new_signed_with_payer(
+            ixs,
+            Some(&payer.pubkey()),
+            &all,
+            self.ctx.last_blockhash,
+        );
+        if self.sent.contains(&tx.signatures[0]) {
+            self.next_slot().await;
+            tx = Transaction::new_signed_with_payer(
+                ixs,
+                Some(&payer.pubkey()),
+                &all,
+                self.ctx.last_blockhash,
+            );
+        }
+        self.sent.insert(tx.signatures[0]);
+        let res = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await
+            .expect("banks client transport");
+        TxOutcome {
+            result: res.result,
+            logs: res.metadata.map(|m| m.log_messages).unwrap_or_default(),
+        }
+    }
+
+    /// Moves to the next slot (fresh blockhash) keeping the clock's unix time.
+    pub async fn next_slot(&mut self) {
+        let clock = self.clock().await;
+        self.ctx
+            .warp_to_slot(clock.slot + 1)
+            .expect("warp forward");
+        let mut after = self.clock().await;
+        if after.unix_timestamp < clock.unix_timestamp {
+            after.unix_timestamp = clock.unix_timestamp;
+            self.ctx.set_sysvar(&after);
+        }
+    }
+
+    pub async fn clock(&mut self) -> Clock {
+        self.ctx
+            .banks_client
+            .get_sysvar::<Clock>()
+            .await
+            .expect("clock sysvar")
+    }
+
+    /// Current unix time of the chain.
+    pub async fn now(&mut self) -> i64 {
+        self.clock().await.unix_timestamp
+    }
+
+    /// Advances the chain's unix time by `seconds` (and moves to a new slot).
+    pub async fn warp_seconds(&mut self, seconds: i64) {
+        let before = self.now().await;
+        self.next_slot().await;
+        let mut clock = self.clock().await;
+        clock.unix_timestamp = before + seconds;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// A new keypair holding `lamports`.
+    pub async fn funded_keypair(&mut self, lamports: u64) -> Keypair {
+        let k = Keypair::new();
+        self.fund(&k.pubkey(), lamports).await;
+        k
+    }
+
+    /// Transfers `lamports` from the genesis payer.
+    pub async fn fund(&mut self, to: &Pubkey, lamports: u64) {
+        let payer = self.payer();
+        let ix = system_instruction::transfer(&payer.pubkey(), to, lamports);
+        self.send(&[ix], &[]).await.unwrap();
+    }
+
+    /// Creates a mint of `program` with the payer as mint and freeze authority and the given
+    /// Token-2022 extensions (ignored for SPL Token, which has none).
+    pub async fn create_mint(
+        &mut self,
+        program: TokenProgram,
+        decimals: u8,
+        extensions: &[MintExtension],
+    ) -> Pubkey {
+        use spl_token_2022_interface::extension::{
+            default_account_state, pausable, transfer_fee, transfer_hook,
+        };
+        let payer = self.payer();
+        let mint = Keypair::new();
+        let program_id = program.id();
+        let types: Vec<ExtensionType> = extensions.iter().map(|e| e.extension_type()).collect();
+        let space = if program == TokenProgram::Spl {
+            spl_token_interface::state::Mint::LEN
+        } else {
+            ExtensionType::try_calculate_account_len::<spl_token_2022_interface::state::Mint>(&types)
+                .expect("mint length")
+        };
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let mut ixs = vec![system_instruction::create_account(
+            &payer.pubkey(),
+            &mint.pubkey(),
+            rent.minimum_balance(space),
+            space as u64,
+            &program_id,
+        )];
+        let auth = payer.pubkey();
+        for e in extensions {
+            let m = &mint.pubkey();
+            ixs.push(match *e {
+                MintExtension::TransferFee { bps, max } => transfer_fee::instruction::initialize_transfer_fee_config(
+                    &program_id, m, Some(&auth), Some(&auth), bps, max,
+                ),
+                MintExtension::TransferHook => transfer_hook::instruction::initialize(
+                    &program_id, m, Some(auth), Some(Pubkey::new_unique()),
+                ),
+                MintExtension::PermanentDelegate => {
+                    spl_token_2022_interface::instruction::initialize_permanent_delegate(&program_id, m, &auth)
+                }
+                MintExtension::DefaultFrozen => default_account_state::instruction::initialize_default_account_state(
+                    &program_id,
+                    m,
+                    &spl_token_2022_interface::state::AccountState::Frozen,
+                ),
+                MintExtension::NonTransferable => {
+                    spl_token_2022_interface::instruction::initialize_non_transferable_mint(&program_id, m)
+                }
+                MintExtension::Pausable => pausable::instruction::initialize(&program_id, m, &auth),
+                MintExtension::MintCloseAuthority => {
+                    spl_token_2022_interface::instruction::initialize_mint_close_authority(&program_id, m, Some(&auth))
+                }
+            }
+            .expect("extension instruction"));
+        }
+        ixs.push(
+            spl_token_2022_interface::instruction::initialize_mint2(
+                &program_id,
+                &mint.pubkey(),
+                &auth,
+                Some(&auth),
+                decimals,
+            )
+            .expect("initialize mint"),
+        );
+        self.send(&ixs, &[&mint]).await.unwrap();
+        mint.pubkey()
+    }
+
+    /// Creates (idempotently) the associated token account of `owner` for `mint`.
+    pub async fn token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        let program = self.account_owner(mint).await;
+        let payer = self.payer();
+        let ix = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+            &payer.pubkey(),
+            owner,
+            mint,
+            &program,
+        );
+        self.send(&[ix], &[]).await.unwrap();
+        spl_associated_token_account_interface::address::get_associated_token_address_with_program_id(
+            owner, mint, &program,
+        )
+    }
+
+    /// Mints `amount` of `mint` (authority: the payer) into `account`.
+    pub async fn mint_to(&mut self, mint: &Pubkey, account: &Pubkey, amount: u64) {
+        let program = self.account_owner(mint).await;
+        let payer = self.payer();
+        let ix = spl_token_2022_interface::instruction::mint_to(
+            &program,
+            mint,
+            account,
+            &payer.pubkey(),
+            &[],
+            amount,
+        )
+        .expect("mint_to");
+        self.send(&[ix], &[]).await.unwrap();
+    }
+
+    /// Transfers tokens between accounts outside any program (e.g. a donation).
+    pub async fn transfer_tokens(
+        &mut self,
+        mint: &Pubkey,
+        from: &Pubkey,
+        to: &Pubkey,
+        owner: &Keypair,
+        amount: u64,
+    ) -> TxOutcome {
+        let program = self.account_owner(mint).await;
+        let decimals = self.mint_decimals(mint).await;
+        let ix = spl_token_2022_interface::instruction::transfer_checked(
+            &program,
+            from,
+            mint,
+            to,
+            &owner.pubkey(),
+            &[],
+            amount,
+            decimals,
+        )
+        .expect("transfer_checked");
+        self.send(&[ix], &[owner]).await
+    }
+
+    /// A funded investor with a token account holding `amount` of `mint`.
+    pub async fn investor(&mut self, mint: &Pubkey, amount: u64) -> (Keypair, Pubkey) {
+        let k = self.funded_keypair(1_000_000_000).await;
+        let ata = self.token_account(mint, &k.pubkey()).await;
+        if amount > 0 {
+            self.mint_to(mint, &ata, amount).await;
+        }
+        (k, ata)
+    }
+
+    pub async fn account_owner(&mut self, key: &Pubkey) -> Pubkey {
+        self.ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("account {key} does not exist"))
+            .owner
+    }
+
+    pub async fn account_exists(&mut self, key: &Pubkey) -> bool {
+        self.ctx.banks_client.get_account(*key).await.unwrap().is_some()
+    }
+
+    pub async fn mint_decimals(&mut self, mint: &Pubkey) -> u8 {
+        let data = self.account_data(mint).await;
+        spl_token_2022_interface::extension::StateWithExtensions::<spl_token_2022_interface::state::Mint>::unpack(&data)
+            .expect("mint")
+            .base
+            .decimals
+    }
+
+    /// Token balance of a token account of either program.
+    pub async fn balance(&mut self, account: &Pubkey) -> u64 {
+        let data = self.account_data(account).await;
+        spl_token_2022_interface::extension::StateWithExtensions::<spl_token_2022_interface::state::Account>::unpack(&data)
+            .expect("token account")
+            .base
+            .amount
+    }
+
+    pub async fn account_data(&mut self, key: &Pubkey) -> Vec<u8> {
+        self.ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("account {key} does not exist"))
+            .data
+    }
+
+    /// Deserializes an Anchor account (checking its discriminator).
+    pub async fn anchor_account<T: AccountDeserialize>(&mut self, key: &Pubkey) -> T {
+        let data = self.account_data(key).await;
+        T::try_deserialize(&mut data.as_slice()).expect("anchor account")
+    }
+
+    pub async fn lamports(&mut self, key: &Pubkey) -> u64 {
+        self.ctx.banks_client.get_balance(*key).await.unwrap()
+    }
+}
+
