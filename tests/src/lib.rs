@@ -26,6 +26,7 @@ pub mod vault_fixture;
 
 pub use solana_program_test;
 pub use solana_sdk;
+pub use solana_sdk::instruction::InstructionError as RuntimeError;
 
 /// Entry shim for the vault program. Anchor's `entry` ties the account slice's lifetime to the
 /// lifetime inside each `AccountInfo`; `processor!` hands us independent ones. The runtime keeps
@@ -55,7 +56,10 @@ impl TokenProgram {
 /// Token-2022 mint extensions the harness can create.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MintExtension {
-    TransferFee { bps: u16, max: u64 },
+    TransferFee {
+        bps: u16,
+        max: u64,
+    },
     TransferHook,
     PermanentDelegate,
     DefaultFrozen,
@@ -104,7 +108,9 @@ impl TxOutcome {
     /// The custom error code the transaction failed with, if any.
     pub fn custom_error(&self) -> Option<u32> {
         match &self.result {
-            Err(TransactionError::InstructionError(_, InstructionError::Custom(code))) => Some(*code),
+            Err(TransactionError::InstructionError(_, InstructionError::Custom(code))) => {
+                Some(*code)
+            }
             _ => None,
         }
     }
@@ -121,6 +127,19 @@ pub fn assert_error(outcome: &TxOutcome, expected: impl Into<u32> + std::fmt::De
         outcome.result,
         outcome.logs.join("\n")
     );
+}
+
+/// Asserts that a transaction failed with exactly the runtime error `expected` (errors that are
+/// not custom program errors, such as a wrong program id or a missing signature).
+#[track_caller]
+pub fn assert_instruction_error(outcome: &TxOutcome, expected: InstructionError) {
+    match &outcome.result {
+        Err(TransactionError::InstructionError(_, e)) if *e == expected => {}
+        other => panic!(
+            "expected {expected:?}, got {other:?}\n{}",
+            outcome.logs.join("\n")
+        ),
+    }
 }
 
 /// A running local chain with our programs loaded.
@@ -152,7 +171,17 @@ impl TestChain {
     pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxOutcome {
         let payer = self.payer();
         let mut all: Vec<&Keypair> = vec![&payer];
-        all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
+        // Only keys the instructions ask for may sign, or the transaction cannot be built.
+        let wanted = |k: &Pubkey| {
+            ixs.iter()
+                .any(|ix| ix.accounts.iter().any(|m| m.is_signer && m.pubkey == *k))
+        };
+        all.extend(
+            signers
+                .iter()
+                .copied()
+                .filter(|k| k.pubkey() != payer.pubkey() && wanted(&k.pubkey())),
+        );
         let mut tx = Transaction::new_signed_with_payer(
             ixs,
             Some(&payer.pubkey()),
@@ -184,9 +213,7 @@ impl TestChain {
     /// Moves to the next slot (fresh blockhash) keeping the clock's unix time.
     pub async fn next_slot(&mut self) {
         let clock = self.clock().await;
-        self.ctx
-            .warp_to_slot(clock.slot + 1)
-            .expect("warp forward");
+        self.ctx.warp_to_slot(clock.slot + 1).expect("warp forward");
         let mut after = self.clock().await;
         if after.unix_timestamp < clock.unix_timestamp {
             after.unix_timestamp = clock.unix_timestamp;
@@ -248,8 +275,10 @@ impl TestChain {
         let space = if program == TokenProgram::Spl {
             spl_token_interface::state::Mint::LEN
         } else {
-            ExtensionType::try_calculate_account_len::<spl_token_2022_interface::state::Mint>(&types)
-                .expect("mint length")
+            ExtensionType::try_calculate_account_len::<spl_token_2022_interface::state::Mint>(
+                &types,
+            )
+            .expect("mint length")
         };
         let rent = self.ctx.banks_client.get_rent().await.unwrap();
         let mut ixs = vec![system_instruction::create_account(
@@ -262,30 +291,57 @@ impl TestChain {
         let auth = payer.pubkey();
         for e in extensions {
             let m = &mint.pubkey();
-            ixs.push(match *e {
-                MintExtension::TransferFee { bps, max } => transfer_fee::instruction::initialize_transfer_fee_config(
-                    &program_id, m, Some(&auth), Some(&auth), bps, max,
-                ),
-                MintExtension::TransferHook => transfer_hook::instruction::initialize(
-                    &program_id, m, Some(auth), Some(Pubkey::new_unique()),
-                ),
-                MintExtension::PermanentDelegate => {
-                    spl_token_2022_interface::instruction::initialize_permanent_delegate(&program_id, m, &auth)
+            ixs.push(
+                match *e {
+                    MintExtension::TransferFee { bps, max } => {
+                        transfer_fee::instruction::initialize_transfer_fee_config(
+                            &program_id,
+                            m,
+                            Some(&auth),
+                            Some(&auth),
+                            bps,
+                            max,
+                        )
+                    }
+                    MintExtension::TransferHook => transfer_hook::instruction::initialize(
+                        &program_id,
+                        m,
+                        Some(auth),
+                        Some(Pubkey::new_unique()),
+                    ),
+                    MintExtension::PermanentDelegate => {
+                        spl_token_2022_interface::instruction::initialize_permanent_delegate(
+                            &program_id,
+                            m,
+                            &auth,
+                        )
+                    }
+                    MintExtension::DefaultFrozen => {
+                        default_account_state::instruction::initialize_default_account_state(
+                            &program_id,
+                            m,
+                            &spl_token_2022_interface::state::AccountState::Frozen,
+                        )
+                    }
+                    MintExtension::NonTransferable => {
+                        spl_token_2022_interface::instruction::initialize_non_transferable_mint(
+                            &program_id,
+                            m,
+                        )
+                    }
+                    MintExtension::Pausable => {
+                        pausable::instruction::initialize(&program_id, m, &auth)
+                    }
+                    MintExtension::MintCloseAuthority => {
+                        spl_token_2022_interface::instruction::initialize_mint_close_authority(
+                            &program_id,
+                            m,
+                            Some(&auth),
+                        )
+                    }
                 }
-                MintExtension::DefaultFrozen => default_account_state::instruction::initialize_default_account_state(
-                    &program_id,
-                    m,
-                    &spl_token_2022_interface::state::AccountState::Frozen,
-                ),
-                MintExtension::NonTransferable => {
-                    spl_token_2022_interface::instruction::initialize_non_transferable_mint(&program_id, m)
-                }
-                MintExtension::Pausable => pausable::instruction::initialize(&program_id, m, &auth),
-                MintExtension::MintCloseAuthority => {
-                    spl_token_2022_interface::instruction::initialize_mint_close_authority(&program_id, m, Some(&auth))
-                }
-            }
-            .expect("extension instruction"));
+                .expect("extension instruction"),
+            );
         }
         ixs.push(
             spl_token_2022_interface::instruction::initialize_mint2(
@@ -379,24 +435,33 @@ impl TestChain {
     }
 
     pub async fn account_exists(&mut self, key: &Pubkey) -> bool {
-        self.ctx.banks_client.get_account(*key).await.unwrap().is_some()
+        self.ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .unwrap()
+            .is_some()
     }
 
     pub async fn mint_decimals(&mut self, mint: &Pubkey) -> u8 {
         let data = self.account_data(mint).await;
-        spl_token_2022_interface::extension::StateWithExtensions::<spl_token_2022_interface::state::Mint>::unpack(&data)
-            .expect("mint")
-            .base
-            .decimals
+        spl_token_2022_interface::extension::StateWithExtensions::<
+            spl_token_2022_interface::state::Mint,
+        >::unpack(&data)
+        .expect("mint")
+        .base
+        .decimals
     }
 
     /// Token balance of a token account of either program.
     pub async fn balance(&mut self, account: &Pubkey) -> u64 {
         let data = self.account_data(account).await;
-        spl_token_2022_interface::extension::StateWithExtensions::<spl_token_2022_interface::state::Account>::unpack(&data)
-            .expect("token account")
-            .base
-            .amount
+        spl_token_2022_interface::extension::StateWithExtensions::<
+            spl_token_2022_interface::state::Account,
+        >::unpack(&data)
+        .expect("token account")
+        .base
+        .amount
     }
 
     pub async fn account_data(&mut self, key: &Pubkey) -> Vec<u8> {
@@ -419,4 +484,3 @@ impl TestChain {
         self.ctx.banks_client.get_balance(*key).await.unwrap()
     }
 }
-

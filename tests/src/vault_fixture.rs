@@ -90,8 +90,11 @@ impl TestChain {
         spec: VaultSpec,
         tweak: impl FnOnce(&mut InitializeVaultParams),
     ) -> (VaultFixture, TxOutcome) {
-        let mint = self.create_mint(spec.token_program, spec.decimals, &spec.extensions).await;
-        self.try_create_vault_on(mint, spec.token_program, tweak).await
+        let mint = self
+            .create_mint(spec.token_program, spec.decimals, &spec.extensions)
+            .await;
+        self.try_create_vault_on(mint, spec.token_program, tweak)
+            .await
     }
 
     /// Creates a vault on an existing mint.
@@ -108,7 +111,8 @@ impl TestChain {
         let mut params = test_params(admin.pubkey(), keeper.pubkey(), fee_recipient.pubkey());
         tweak(&mut params);
         let creator_ata = self.token_account(&mint, &creator.pubkey()).await;
-        self.mint_to(&mint, &creator_ata, params.seed_assets.max(1)).await;
+        self.mint_to(&mint, &creator_ata, params.seed_assets.max(1))
+            .await;
         let ix = client::initialize_vault(
             &creator.pubkey(),
             &mint,
@@ -150,12 +154,23 @@ impl TestChain {
         self.anchor_account(&f.keys.depositor(investor)).await
     }
 
-    pub async fn deposit(&mut self, f: &VaultFixture, investor: &Keypair, ata: &Pubkey, amount: u64) -> TxOutcome {
+    pub async fn deposit(
+        &mut self,
+        f: &VaultFixture,
+        investor: &Keypair,
+        ata: &Pubkey,
+        amount: u64,
+    ) -> TxOutcome {
         let ix = client::deposit(&f.keys, &investor.pubkey(), ata, amount);
         self.send(&[ix], &[investor]).await
     }
 
-    pub async fn request_withdraw(&mut self, f: &VaultFixture, investor: &Keypair, amount: WithdrawAmount) -> TxOutcome {
+    pub async fn request_withdraw(
+        &mut self,
+        f: &VaultFixture,
+        investor: &Keypair,
+        amount: WithdrawAmount,
+    ) -> TxOutcome {
         let ix = client::request_withdraw(&f.keys, &investor.pubkey(), amount);
         self.send(&[ix], &[investor]).await
     }
@@ -165,7 +180,12 @@ impl TestChain {
         self.send(&[ix], &[investor]).await
     }
 
-    pub async fn withdraw(&mut self, f: &VaultFixture, investor: &Keypair, ata: &Pubkey) -> TxOutcome {
+    pub async fn withdraw(
+        &mut self,
+        f: &VaultFixture,
+        investor: &Keypair,
+        ata: &Pubkey,
+    ) -> TxOutcome {
         let ix = client::withdraw(&f.keys, &investor.pubkey(), ata);
         self.send(&[ix], &[investor]).await
     }
@@ -175,7 +195,11 @@ impl TestChain {
         self.send(&[ix], &[]).await
     }
 
-    pub async fn update_config(&mut self, f: &VaultFixture, change: vault::state::ConfigChange) -> TxOutcome {
+    pub async fn update_config(
+        &mut self,
+        f: &VaultFixture,
+        change: vault::state::ConfigChange,
+    ) -> TxOutcome {
         let ix = client::update_config(&f.keys, &f.admin.pubkey(), change);
         self.send(&[ix], &[&f.admin]).await
     }
@@ -230,7 +254,8 @@ impl TestChain {
         } else {
             balance - (v.idle_assets - nav)
         };
-        self.rewrite_token_amount(&f.keys.token_account, new_balance).await;
+        self.rewrite_token_amount(&f.keys.token_account, new_balance)
+            .await;
         self.rewrite_vault(f, |v| v.idle_assets = nav).await;
     }
 }

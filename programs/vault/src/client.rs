@@ -41,7 +41,12 @@ pub struct VaultKeys {
 }
 
 impl VaultKeys {
-    pub fn new(creator: &Pubkey, vault_id: u64, base_mint: Pubkey, base_token_program: Pubkey) -> Self {
+    pub fn new(
+        creator: &Pubkey,
+        vault_id: u64,
+        base_mint: Pubkey,
+        base_token_program: Pubkey,
+    ) -> Self {
         let vault = vault_address(creator, vault_id).0;
         Self {
             vault,
@@ -86,7 +91,12 @@ pub fn initialize_vault(
     )
 }
 
-pub fn deposit(keys: &VaultKeys, investor: &Pubkey, investor_token_account: &Pubkey, amount: u64) -> Instruction {
+pub fn deposit(
+    keys: &VaultKeys,
+    investor: &Pubkey,
+    investor_token_account: &Pubkey,
+    amount: u64,
+) -> Instruction {
     ix(
         crate::accounts::Deposit {
             investor: *investor,
@@ -102,7 +112,11 @@ pub fn deposit(keys: &VaultKeys, investor: &Pubkey, investor_token_account: &Pub
     )
 }
 
-pub fn request_withdraw(keys: &VaultKeys, investor: &Pubkey, amount: WithdrawAmount) -> Instruction {
+pub fn request_withdraw(
+    keys: &VaultKeys,
+    investor: &Pubkey,
+    amount: WithdrawAmount,
+) -> Instruction {
     ix(
         crate::accounts::RequestWithdraw {
             investor: *investor,
@@ -124,7 +138,11 @@ pub fn cancel_withdraw_request(keys: &VaultKeys, investor: &Pubkey) -> Instructi
     )
 }
 
-pub fn withdraw(keys: &VaultKeys, investor: &Pubkey, investor_token_account: &Pubkey) -> Instruction {
+pub fn withdraw(
+    keys: &VaultKeys,
+    investor: &Pubkey,
+    investor_token_account: &Pubkey,
+) -> Instruction {
     ix(
         crate::accounts::Withdraw {
             investor: *investor,
@@ -199,7 +217,9 @@ pub fn event_payloads(logs: &[String]) -> impl Iterator<Item = Vec<u8>> + '_ {
     logs.iter().filter_map(|line| {
         let rest = line.strip_prefix("Program log: ").unwrap_or(line);
         let b64 = rest.strip_prefix("Program data: ")?;
-        base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()
+        base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .ok()
     })
 }
 

@@ -28,9 +28,13 @@ pub enum VaultError {
     InvalidMinDeposit,
     #[msg("The deposit is below the vault's minimum deposit.")]
     DepositBelowMinimum,
-    #[msg("After this deposit the investor's net deposits would be below the lowest tier's minimum.")]
+    #[msg(
+        "After this deposit the investor's net deposits would be below the lowest tier's minimum."
+    )]
     BelowTierMinimum,
-    #[msg("After this deposit the investor's net deposits would exceed the highest tier's maximum.")]
+    #[msg(
+        "After this deposit the investor's net deposits would exceed the highest tier's maximum."
+    )]
     AboveTierMaximum,
     #[msg("This deposit would take the vault above its maximum assets under management.")]
     AumCapExceeded,

@@ -56,7 +56,10 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         for p in stale {
-            eprintln!("{} is stale: run scripts/gen-idl.sh and commit the result", p.display());
+            eprintln!(
+                "{} is stale: run scripts/gen-idl.sh and commit the result",
+                p.display()
+            );
         }
         ExitCode::FAILURE
     }
@@ -69,7 +72,8 @@ fn build(root: &Path, program: &str) -> anyhow_like::Result<String> {
         .cargo_args(vec!["--target-dir".into(), target.display().to_string()])
         .build()
         .map_err(|e| anyhow_like::Error(format!("{e:#}")))?;
-    let mut json = serde_json::to_string_pretty(&idl).map_err(|e| anyhow_like::Error(e.to_string()))?;
+    let mut json =
+        serde_json::to_string_pretty(&idl).map_err(|e| anyhow_like::Error(e.to_string()))?;
     json.push('\n');
     Ok(json)
 }

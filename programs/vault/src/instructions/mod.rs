@@ -1,7 +1,7 @@
 pub mod admin;
-pub mod shared;
 pub mod crank;
 pub mod investor;
+pub mod shared;
 
 pub use admin::*;
 pub use crank::*;

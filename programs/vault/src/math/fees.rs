@@ -123,7 +123,13 @@ mod tests {
     fn sub_share_fees_carry_time_forward() {
         // 1,000 shares at 2%: one share of fee every 1/20 of a year.
         let a = management_fee(1_000, 200, 60).unwrap();
-        assert_eq!(a, ManagementAccrual { fee_shares: 0, seconds_charged: 0 });
+        assert_eq!(
+            a,
+            ManagementAccrual {
+                fee_shares: 0,
+                seconds_charged: 0
+            }
+        );
         let twentieth = SECONDS_PER_YEAR / 20;
         let a = management_fee(1_000, 200, twentieth + 100).unwrap();
         assert_eq!(a.fee_shares, 1);
@@ -153,10 +159,18 @@ mod tests {
         let fee_value = price.assets_for_shares_floor(c.fee_shares).unwrap();
         assert!(fee_value <= c.profit / 5 && fee_value + 2 >= c.profit / 5);
         // The new mark is what the investor holds after paying.
-        let left = price.assets_for_shares_floor(shares - c.fee_shares).unwrap();
+        let left = price
+            .assets_for_shares_floor(shares - c.fee_shares)
+            .unwrap();
         assert_eq!(c.high_water_mark_after, left);
         // No second charge at the same price.
-        let again = performance_fee(&price, shares - c.fee_shares, c.high_water_mark_after, 2_000).unwrap();
+        let again = performance_fee(
+            &price,
+            shares - c.fee_shares,
+            c.high_water_mark_after,
+            2_000,
+        )
+        .unwrap();
         assert_eq!(again.fee_shares, 0);
     }
 

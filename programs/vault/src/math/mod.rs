@@ -36,12 +36,14 @@ pub fn mul_div_ceil(a: u64, b: u64, c: u64) -> Result<u64> {
 
 /// Checked `a + b` with the vault's overflow error.
 pub fn add(a: u64, b: u64) -> Result<u64> {
-    a.checked_add(b).ok_or_else(|| error!(VaultError::MathOverflow))
+    a.checked_add(b)
+        .ok_or_else(|| error!(VaultError::MathOverflow))
 }
 
 /// Checked `a - b` with the vault's overflow error.
 pub fn sub(a: u64, b: u64) -> Result<u64> {
-    a.checked_sub(b).ok_or_else(|| error!(VaultError::MathOverflow))
+    a.checked_sub(b)
+        .ok_or_else(|| error!(VaultError::MathOverflow))
 }
 
 #[cfg(test)]
@@ -53,8 +55,14 @@ mod tests {
         assert_eq!(mul_div_floor(7, 3, 2).unwrap(), 10);
         assert_eq!(mul_div_ceil(7, 3, 2).unwrap(), 11);
         assert_eq!(mul_div_ceil(6, 3, 2).unwrap(), 9);
-        assert_eq!(mul_div_floor(u64::MAX, u64::MAX, u64::MAX).unwrap(), u64::MAX);
-        assert_eq!(mul_div_ceil(u64::MAX, u64::MAX, u64::MAX).unwrap(), u64::MAX);
+        assert_eq!(
+            mul_div_floor(u64::MAX, u64::MAX, u64::MAX).unwrap(),
+            u64::MAX
+        );
+        assert_eq!(
+            mul_div_ceil(u64::MAX, u64::MAX, u64::MAX).unwrap(),
+            u64::MAX
+        );
         assert!(mul_div_floor(u64::MAX, 2, 1).is_err());
         assert!(mul_div_floor(1, 1, 0).is_err());
         assert!(mul_div_ceil(1, 1, 0).is_err());

@@ -82,7 +82,8 @@ mod tests {
         // less nothing: u128 intermediates hold u64::MAX * u64::MAX.
         let p = SharePrice::new(u64::MAX - 1, u64::MAX - VIRTUAL_SHARES);
         assert_eq!(
-            p.assets_for_shares_floor(u64::MAX - VIRTUAL_SHARES).unwrap(),
+            p.assets_for_shares_floor(u64::MAX - VIRTUAL_SHARES)
+                .unwrap(),
             u64::MAX - VIRTUAL_SHARES
         );
     }

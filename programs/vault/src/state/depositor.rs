@@ -6,7 +6,9 @@ use anchor_lang::prelude::*;
 
 /// A pending redemption. Its shares are escrowed: they earn nothing more and pay no fees;
 /// the payout is the lesser of `value` and what the shares are worth when paid.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
 pub struct WithdrawRequest {
     /// Escrowed shares; zero when there is no request.
     pub shares: u64,
@@ -96,7 +98,8 @@ impl Depositor {
     ) -> Result<PerformanceCharge> {
         let charge = performance_fee(price, self.shares, self.high_water_mark, rate_bps)?;
         self.shares = sub(self.shares, charge.fee_shares)?;
-        self.performance_fee_shares_paid = add(self.performance_fee_shares_paid, charge.fee_shares)?;
+        self.performance_fee_shares_paid =
+            add(self.performance_fee_shares_paid, charge.fee_shares)?;
         self.high_water_mark = charge.high_water_mark_after;
         self.last_crystallization = now;
         Ok(charge)
@@ -110,7 +113,10 @@ impl Depositor {
         price: &SharePrice,
         now: i64,
     ) -> Result<WithdrawRequest> {
-        require!(!self.withdraw_request.is_pending(), VaultError::WithdrawRequestPending);
+        require!(
+            !self.withdraw_request.is_pending(),
+            VaultError::WithdrawRequestPending
+        );
         require!(shares > 0, VaultError::ZeroAmount);
         require!(shares <= self.shares, VaultError::InsufficientShares);
         let value = price.assets_for_shares_floor(shares)?;

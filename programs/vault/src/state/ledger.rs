@@ -41,7 +41,14 @@ impl Vault {
     }
 
     /// Sets up a freshly created position.
-    pub fn open_position(&mut self, d: &mut Depositor, vault: Pubkey, owner: Pubkey, bump: u8, now: i64) {
+    pub fn open_position(
+        &mut self,
+        d: &mut Depositor,
+        vault: Pubkey,
+        owner: Pubkey,
+        bump: u8,
+        now: i64,
+    ) {
         d.version = 1;
         d.bump = bump;
         d.vault = vault;
@@ -52,7 +59,11 @@ impl Vault {
     }
 
     /// Charges the investor's management fee up to `now` and credits the fee recipient.
-    pub fn charge_management_fee(&mut self, d: &mut Depositor, now: i64) -> Result<ManagementCharge> {
+    pub fn charge_management_fee(
+        &mut self,
+        d: &mut Depositor,
+        now: i64,
+    ) -> Result<ManagementCharge> {
         let rate_bps = self.tier_of(d).management_fee_bps;
         let shares_before = d.shares;
         let fee_shares = d.accrue_management_fee(rate_bps, now)?;
@@ -65,7 +76,11 @@ impl Vault {
     }
 
     /// Crystallizes the investor's performance fee at the current price.
-    pub fn charge_performance_fee(&mut self, d: &mut Depositor, now: i64) -> Result<(u16, PerformanceCharge)> {
+    pub fn charge_performance_fee(
+        &mut self,
+        d: &mut Depositor,
+        now: i64,
+    ) -> Result<(u16, PerformanceCharge)> {
         let rate_bps = self.tier_of(d).performance_fee_bps;
         let price = self.share_price();
         let charge = d.crystallize(&price, rate_bps, now)?;
@@ -79,15 +94,24 @@ impl Vault {
     pub fn book_deposit(&mut self, d: &mut Depositor, amount: u64, now: i64) -> Result<u64> {
         require!(amount > 0, VaultError::ZeroAmount);
         require!(!self.config.deposits_paused, VaultError::DepositsPaused);
-        require!(amount >= self.config.min_deposit, VaultError::DepositBelowMinimum);
+        require!(
+            amount >= self.config.min_deposit,
+            VaultError::DepositBelowMinimum
+        );
         let shares = self.share_price().shares_for_assets_floor(amount)?;
         require!(shares > 0, VaultError::ZeroShares);
 
         let net_after = add(d.net_deposits, amount)?;
         let lowest = self.config.tiers[0];
         let highest = self.config.tiers[self.config.tiers.len() - 1];
-        require!(net_after >= lowest.min_deposit, VaultError::BelowTierMinimum);
-        require!(net_after <= highest.max_deposit, VaultError::AboveTierMaximum);
+        require!(
+            net_after >= lowest.min_deposit,
+            VaultError::BelowTierMinimum
+        );
+        require!(
+            net_after <= highest.max_deposit,
+            VaultError::AboveTierMaximum
+        );
 
         let assets_after = add(self.total_assets(), amount)?;
         if assets_after > self.config.max_aum {
@@ -125,7 +149,10 @@ impl Vault {
         amount: WithdrawAmount,
         now: i64,
     ) -> Result<WithdrawRequest> {
-        require!(!d.withdraw_request.is_pending(), VaultError::WithdrawRequestPending);
+        require!(
+            !d.withdraw_request.is_pending(),
+            VaultError::WithdrawRequestPending
+        );
         let price = self.share_price();
         let shares = match amount {
             WithdrawAmount::Shares(s) => s,
@@ -142,7 +169,11 @@ impl Vault {
 
     /// Returns escrowed shares to the investor less the management fee while escrowed
     /// (fees on the free shares must be settled first). Returns `(request, fee_shares)`.
-    pub fn book_cancel_withdraw(&mut self, d: &mut Depositor, now: i64) -> Result<(WithdrawRequest, u64)> {
+    pub fn book_cancel_withdraw(
+        &mut self,
+        d: &mut Depositor,
+        now: i64,
+    ) -> Result<(WithdrawRequest, u64)> {
         let rate = self.tier_of(d).management_fee_bps;
         let (request, fee) = d.cancel_withdrawal(rate, now)?;
         self.pending_withdraw_shares = sub(self.pending_withdraw_shares, request.shares)?;

@@ -5,3 +5,6 @@ pub mod vault;
 pub use depositor::*;
 pub use ledger::*;
 pub use vault::*;
+
+#[cfg(test)]
+mod ledger_props;

@@ -123,7 +123,10 @@ impl Vault {
             .checked_add(self.fee_shares)
             .and_then(|s| s.checked_add(self.pending_withdraw_shares))
             .ok_or(VaultError::InvariantViolated)?;
-        require!(accounted <= self.total_shares, VaultError::InvariantViolated);
+        require!(
+            accounted <= self.total_shares,
+            VaultError::InvariantViolated
+        );
         self.config.validate()
     }
 }
@@ -132,8 +135,14 @@ impl VaultConfig {
     /// Rules every configuration must satisfy, whoever sets it.
     pub fn validate(&self) -> Result<()> {
         validate_tiers(&self.tiers)?;
-        require!(self.lockup_seconds <= MAX_LOCKUP_SECONDS, VaultError::LockupTooLong);
-        require!(self.notice_seconds <= MAX_NOTICE_SECONDS, VaultError::NoticeTooLong);
+        require!(
+            self.lockup_seconds <= MAX_LOCKUP_SECONDS,
+            VaultError::LockupTooLong
+        );
+        require!(
+            self.notice_seconds <= MAX_NOTICE_SECONDS,
+            VaultError::NoticeTooLong
+        );
         require!(
             self.crystallization_period_seconds <= MAX_CRYSTALLIZATION_PERIOD_SECONDS,
             VaultError::CrystallizationPeriodTooLong
@@ -217,6 +226,21 @@ pub fn default_tiers(decimals: u8) -> Result<Vec<InvestorTier>> {
         .collect()
 }
 
+/// Binds `$name` to the signer seeds of `$vault` (a `&Vault`): `["vault", creator, id, bump]`.
+#[macro_export]
+macro_rules! vault_signer_seeds {
+    ($vault:expr, $name:ident) => {
+        let __vault_id = $vault.vault_id.to_le_bytes();
+        let __bump = [$vault.bump];
+        let $name: &[&[u8]] = &[
+            $crate::constants::VAULT_SEED,
+            $vault.creator.as_ref(),
+            &__vault_id,
+            &__bump,
+        ];
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,19 +278,4 @@ mod tests {
         t.management_fee_bps = MAX_MANAGEMENT_FEE_BPS + 1;
         assert!(validate_tiers(&[t]).is_err());
     }
-}
-
-/// Binds `$name` to the signer seeds of `$vault` (a `&Vault`): `["vault", creator, id, bump]`.
-#[macro_export]
-macro_rules! vault_signer_seeds {
-    ($vault:expr, $name:ident) => {
-        let __vault_id = $vault.vault_id.to_le_bytes();
-        let __bump = [$vault.bump];
-        let $name: &[&[u8]] = &[
-            $crate::constants::VAULT_SEED,
-            $vault.creator.as_ref(),
-            &__vault_id,
-            &__bump,
-        ];
-    };
 }

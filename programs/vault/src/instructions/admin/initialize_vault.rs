@@ -73,7 +73,10 @@ pub struct InitializeVault<'info> {
 impl InitializeVault<'_> {
     fn validate(&self, params: &InitializeVaultParams) -> Result<()> {
         check_base_mint(&self.base_mint.to_account_info())?;
-        require!(params.seed_assets >= MIN_SEED_ASSETS, VaultError::SeedTooSmall);
+        require!(
+            params.seed_assets >= MIN_SEED_ASSETS,
+            VaultError::SeedTooSmall
+        );
         require!(params.admin != Pubkey::default(), VaultError::InvalidAdmin);
         Ok(())
     }

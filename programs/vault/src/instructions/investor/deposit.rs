@@ -56,7 +56,13 @@ pub fn deposit_handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let depositor = &mut accounts.depositor;
 
     if depositor.vault == Pubkey::default() {
-        vault.open_position(depositor, vault_key, accounts.investor.key(), ctx.bumps.depositor, now);
+        vault.open_position(
+            depositor,
+            vault_key,
+            accounts.investor.key(),
+            ctx.bumps.depositor,
+            now,
+        );
     }
     // Fees are settled on the shares held before this deposit.
     settle_management_fee(vault_key, vault, depositor, now)?;

@@ -23,7 +23,10 @@ pub struct RequestWithdraw<'info> {
 /// Escrows shares for redemption. Fees are settled first (the performance fee crystallizes
 /// here, at the price the request locks in). The request pays, once both the investor's
 /// lock-up and the notice period have passed, the lesser of its value now and its value then.
-pub fn request_withdraw_handler(ctx: Context<RequestWithdraw>, amount: WithdrawAmount) -> Result<()> {
+pub fn request_withdraw_handler(
+    ctx: Context<RequestWithdraw>,
+    amount: WithdrawAmount,
+) -> Result<()> {
     let now = now()?;
     let accounts = &mut *ctx.accounts;
     let vault_key = accounts.vault.key();
