@@ -17,10 +17,6 @@ fn usd(v: u64) -> String {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    // The runtime logs every instruction at debug level; this demo prints its own story.
-    if std::env::var_os("RUST_LOG").is_none() {
-        std::env::set_var("RUST_LOG", "error");
-    }
     let mut chain = TestChain::start().await;
     println!("[1/6] embedded chain up: vault program + SPL Token, 6-decimal stablecoin");
 

@@ -153,6 +153,11 @@ impl TestChain {
     /// Token-2022 and associated-token programs.
     pub async fn start() -> Self {
         let mut pt = ProgramTest::new("vault", vault::ID, processor!(vault_entry));
+        // ProgramTest turns on debug logging of every instruction, written straight to
+        // stderr (test capture does not see it). Keep errors only unless RUST_LOG asks.
+        if std::env::var_os("RUST_LOG").is_none() {
+            log::set_max_level(log::LevelFilter::Error);
+        }
         pt.prefer_bpf(false);
         let ctx = pt.start_with_context().await;
         Self {

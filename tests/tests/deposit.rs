@@ -34,6 +34,7 @@ async fn first_deposit_opens_the_position_and_mints_shares_at_nav() {
     assert_eq!(d.net_deposits, 2_000_000);
     assert_eq!(d.high_water_mark, 2_000_000);
     assert_eq!(d.total_deposited, 2_000_000);
+    assert_eq!(d.lockup_start, now);
     assert_eq!(d.lockup_end, now + 30 * DAY);
     assert_eq!(after.idle_assets, before.idle_assets + 2_000_000);
     assert_eq!(after.total_shares, before.total_shares + expected);
@@ -72,7 +73,7 @@ async fn a_top_up_adds_shares_and_relocks_the_whole_position() {
     let d = chain.depositor_state(&f, &alice.pubkey()).await;
     assert!(d.shares > first.shares);
     assert_eq!(d.net_deposits, 2_000_000);
-    assert_eq!(d.lockup_end, now + 30 * DAY);
+    assert_eq!((d.lockup_start, d.lockup_end), (now, now + 30 * DAY));
     assert_eq!(chain.vault_state(&f).await.depositor_count, 1);
 }
 
@@ -313,4 +314,36 @@ async fn first_deposit_requires_the_investor_signature() {
     ix.accounts[0].is_signer = false;
     let out = chain.send(&[ix], &[]).await;
     assert_error(&out, AnchorError::AccountNotSigner);
+}
+
+#[tokio::test]
+async fn books_not_covered_by_the_token_balance_stop_every_transfer() {
+    // Only a bug (or a token program misbehaving) could leave the vault's balance below its
+    // books; if it ever happens, deposits and payouts stop instead of compounding the hole.
+    let mut chain = TestChain::start().await;
+    let f = chain
+        .create_vault(VaultSpec::default(), |p| {
+            p.lockup_seconds = 0;
+            p.notice_seconds = 0;
+        })
+        .await;
+    let (alice, ata) = chain.investor(&f.keys.base_mint, 2_000).await;
+    chain.deposit(&f, &alice, &ata, 1_000).await.unwrap();
+    chain
+        .request_withdraw(&f, &alice, vault::state::WithdrawAmount::All)
+        .await
+        .unwrap();
+    let v = chain.vault_state(&f).await;
+    chain
+        .rewrite_token_amount(&f.keys.token_account, v.idle_assets - 2)
+        .await;
+    assert_error(
+        &chain.deposit(&f, &alice, &ata, 1).await,
+        VaultError::AccountingMismatch,
+    );
+    chain.warp_seconds(1).await;
+    assert_error(
+        &chain.withdraw(&f, &alice, &ata).await,
+        VaultError::AccountingMismatch,
+    );
 }

@@ -47,6 +47,7 @@ pub struct Deposited {
     pub investor_shares_before: u64,
     pub investor_shares_after: u64,
     pub net_deposits_after: u64,
+    pub lockup_start: i64,
     pub lockup_end: i64,
     pub total_assets_before: u64,
     pub total_assets_after: u64,

@@ -47,6 +47,8 @@ pub struct Depositor {
     pub net_deposits: u64,
     /// Value, in base units, above which the performance fee is due. Net of all fees.
     pub high_water_mark: u64,
+    /// Unix time of the deposit that started the current lock-up.
+    pub lockup_start: i64,
     /// Unix time before which no withdrawal is paid.
     pub lockup_end: i64,
     /// Unix time up to which the management fee has been charged.

@@ -137,7 +137,10 @@ impl Vault {
         let lock_until = now
             .checked_add(self.config.lockup_seconds as i64)
             .ok_or(VaultError::MathOverflow)?;
-        d.lockup_end = d.lockup_end.max(lock_until);
+        if lock_until >= d.lockup_end {
+            d.lockup_start = now;
+            d.lockup_end = lock_until;
+        }
         d.restart_fee_clock(now);
         Ok(shares)
     }

@@ -68,6 +68,7 @@ fn depositor() -> Depositor {
         shares: 0,
         net_deposits: 0,
         high_water_mark: 0,
+        lockup_start: 0,
         lockup_end: 0,
         management_fee_paid_until: 0,
         last_crystallization: 0,

@@ -95,6 +95,7 @@ pub fn deposit_handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         investor_shares_before: shares_before,
         investor_shares_after: depositor.shares,
         net_deposits_after: depositor.net_deposits,
+        lockup_start: depositor.lockup_start,
         lockup_end: depositor.lockup_end,
         total_assets_before: assets_before,
         total_assets_after: vault.total_assets(),
