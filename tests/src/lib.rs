@@ -100,6 +100,12 @@ impl TxOutcome {
         self
     }
 
+    /// Asserts the transaction failed with exactly `expected`.
+    #[track_caller]
+    pub fn unwrap_err_code(&self, expected: impl Into<u32> + std::fmt::Debug + Copy) {
+        assert_error(self, expected);
+    }
+
     /// Every event of type `E` in the log.
     pub fn events<E: anchor_lang::Event + AnchorDeserialize>(&self) -> Vec<E> {
         vault::client::decode_events(&self.logs)

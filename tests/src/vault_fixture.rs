@@ -1,12 +1,15 @@
-//! A vault ready for tests: mint, creator, admin, keeper, fee recipient and helpers that drive
+//! A vault ready for tests: mint, creator, governance, keeper, fee recipient and helpers that drive
 //! the vault's instructions through real transactions.
 
 use crate::{MintExtension, TestChain, TokenProgram, TxOutcome};
 use anchor_lang::prelude::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use vault::client::{self, VaultKeys};
-use vault::instructions::InitializeVaultParams;
-use vault::state::{Depositor, InvestorTier, Vault, WithdrawAmount};
+use vault::instructions::{GovernanceParams, InitializeVaultParams};
+use vault::state::{
+    required_delay, Depositor, Governance, GovernanceAction, InvestorTier, Member, Proposal, Vault,
+    WithdrawAmount, PERMISSION_ALL,
+};
 
 pub const DAY: i64 = 24 * 60 * 60;
 
@@ -14,11 +17,33 @@ pub const DAY: i64 = 24 * 60 * 60;
 pub const TEST_SEED_ASSETS: u64 = 1_000_000;
 
 /// Parameters that keep tests short: a 30-day lock-up, 7-day notice, no crystallization wait,
-/// and a tier table that starts at zero so small deposits are accepted.
-pub fn test_params(admin: Pubkey, keeper: Pubkey, fee_recipient: Pubkey) -> InitializeVaultParams {
+/// a tier table that starts at zero so small deposits are accepted, and a 1-of-1 governance
+/// (the `governor`, with every permission, and a guardian) without a timelock.
+pub fn test_params(
+    governor: Pubkey,
+    guardian: Pubkey,
+    keeper: Pubkey,
+    fee_recipient: Pubkey,
+) -> InitializeVaultParams {
     InitializeVaultParams {
         vault_id: 0,
-        admin,
+        governance: GovernanceParams {
+            members: vec![
+                Member {
+                    key: governor,
+                    permissions: PERMISSION_ALL,
+                    guardian: false,
+                },
+                Member {
+                    key: guardian,
+                    permissions: 0,
+                    guardian: true,
+                },
+            ],
+            threshold: 1,
+            timelock_seconds: 0,
+            proposal_lifetime_seconds: 30 * DAY as u64,
+        },
         keeper,
         fee_recipient,
         seed_assets: TEST_SEED_ASSETS,
@@ -28,6 +53,7 @@ pub fn test_params(admin: Pubkey, keeper: Pubkey, fee_recipient: Pubkey) -> Init
         min_deposit: 1,
         max_aum: u64::MAX,
         tiers: Some(test_tiers()),
+        risk_limits: None,
     }
 }
 
@@ -59,7 +85,10 @@ pub fn test_tiers() -> Vec<InvestorTier> {
 pub struct VaultFixture {
     pub keys: VaultKeys,
     pub creator: Keypair,
-    pub admin: Keypair,
+    /// Governance member with every permission.
+    pub governor: Keypair,
+    /// Governance guardian (no other permission).
+    pub guardian: Keypair,
     pub keeper: Keypair,
     pub fee_recipient: Keypair,
     pub token_program: TokenProgram,
@@ -105,10 +134,16 @@ impl TestChain {
         tweak: impl FnOnce(&mut InitializeVaultParams),
     ) -> (VaultFixture, TxOutcome) {
         let creator = self.funded_keypair(10_000_000_000).await;
-        let admin = self.funded_keypair(1_000_000_000).await;
+        let governor = self.funded_keypair(1_000_000_000).await;
+        let guardian = self.funded_keypair(1_000_000_000).await;
         let keeper = Keypair::new();
         let fee_recipient = Keypair::new();
-        let mut params = test_params(admin.pubkey(), keeper.pubkey(), fee_recipient.pubkey());
+        let mut params = test_params(
+            governor.pubkey(),
+            guardian.pubkey(),
+            keeper.pubkey(),
+            fee_recipient.pubkey(),
+        );
         tweak(&mut params);
         let creator_ata = self.token_account(&mint, &creator.pubkey()).await;
         self.mint_to(&mint, &creator_ata, params.seed_assets.max(1))
@@ -126,7 +161,8 @@ impl TestChain {
             VaultFixture {
                 keys,
                 creator,
-                admin,
+                governor,
+                guardian,
                 keeper,
                 fee_recipient,
                 token_program,
@@ -195,13 +231,78 @@ impl TestChain {
         self.send(&[ix], &[]).await
     }
 
-    pub async fn update_config(
+    pub async fn governance_state(&mut self, f: &VaultFixture) -> Governance {
+        self.anchor_account(&f.keys.governance()).await
+    }
+
+    pub async fn proposal_state(&mut self, f: &VaultFixture, index: u64) -> Proposal {
+        let address = vault::client::proposal_address(&f.keys.governance(), index);
+        self.anchor_account(&address).await
+    }
+
+    /// Proposes `action` as `proposer`; returns the new proposal's index and the outcome.
+    pub async fn propose(
         &mut self,
         f: &VaultFixture,
-        change: vault::state::ConfigChange,
+        proposer: &Keypair,
+        action: GovernanceAction,
+    ) -> (u64, TxOutcome) {
+        let index = self.governance_state(f).await.proposal_index + 1;
+        let ix = client::propose(&f.keys, &proposer.pubkey(), index, action);
+        (index, self.send(&[ix], &[proposer]).await)
+    }
+
+    pub async fn approve(&mut self, f: &VaultFixture, member: &Keypair, index: u64) -> TxOutcome {
+        let ix = client::approve_proposal(&f.keys, &member.pubkey(), index);
+        self.send(&[ix], &[member]).await
+    }
+
+    pub async fn reject(&mut self, f: &VaultFixture, member: &Keypair, index: u64) -> TxOutcome {
+        let ix = client::reject_proposal(&f.keys, &member.pubkey(), index);
+        self.send(&[ix], &[member]).await
+    }
+
+    pub async fn execute(&mut self, f: &VaultFixture, executor: &Keypair, index: u64) -> TxOutcome {
+        let ix = client::execute_proposal(&f.keys, &executor.pubkey(), index);
+        self.send(&[ix], &[executor]).await
+    }
+
+    pub async fn cancel(&mut self, f: &VaultFixture, member: &Keypair, index: u64) -> TxOutcome {
+        let ix = client::cancel_proposal(&f.keys, &member.pubkey(), index);
+        self.send(&[ix], &[member]).await
+    }
+
+    pub async fn guardian_act(
+        &mut self,
+        f: &VaultFixture,
+        guardian: &Keypair,
+        action: GovernanceAction,
     ) -> TxOutcome {
-        let ix = client::update_config(&f.keys, &f.admin.pubkey(), change);
-        self.send(&[ix], &[&f.admin]).await
+        let ix = client::guardian_act(&f.keys, &guardian.pubkey(), action);
+        self.send(&[ix], &[guardian]).await
+    }
+
+    /// Seconds `action` must wait after approval, judged against the vault as it is now.
+    pub async fn delay_for(&mut self, f: &VaultFixture, action: &GovernanceAction) -> i64 {
+        let v = self.vault_state(f).await;
+        let g = self.governance_state(f).await;
+        required_delay(action.classify(&v).expect("classify"), &v, &g) as i64
+    }
+
+    /// Passes `action` through the fixture's 1-of-1 governance: propose, approve, wait the
+    /// delay its class requires, execute. Returns the execution's outcome.
+    pub async fn govern(&mut self, f: &VaultFixture, action: GovernanceAction) -> TxOutcome {
+        let governor = f.governor.insecure_clone();
+        let (index, out) = self.propose(f, &governor, action.clone()).await;
+        if out.result.is_err() {
+            return out;
+        }
+        self.approve(f, &governor, index).await.unwrap();
+        let delay = self.delay_for(f, &action).await;
+        if delay > 0 {
+            self.warp_seconds(delay).await;
+        }
+        self.execute(f, &governor, index).await
     }
 
     /// Tokens held by the vault's token account.

@@ -6,7 +6,7 @@ use flashforge_tests::*;
 use solana_sdk::signature::Signer;
 use vault::error::VaultError;
 use vault::events::Deposited;
-use vault::state::{ConfigChange, InvestorTier};
+use vault::state::{GovernanceAction, InvestorTier};
 
 #[tokio::test]
 async fn first_deposit_opens_the_position_and_mints_shares_at_nav() {
@@ -159,7 +159,7 @@ async fn paused_deposits_are_refused() {
     let mut chain = TestChain::start().await;
     let f = chain.create_vault(VaultSpec::default(), |_| {}).await;
     chain
-        .update_config(&f, ConfigChange::DepositsPaused(true))
+        .govern(&f, GovernanceAction::PauseDeposits)
         .await
         .unwrap();
     let (alice, ata) = chain.investor(&f.keys.base_mint, 1_000).await;
@@ -168,7 +168,7 @@ async fn paused_deposits_are_refused() {
         VaultError::DepositsPaused,
     );
     chain
-        .update_config(&f, ConfigChange::DepositsPaused(false))
+        .govern(&f, GovernanceAction::ResumeDeposits)
         .await
         .unwrap();
     chain.deposit(&f, &alice, &ata, 1_000).await.unwrap();

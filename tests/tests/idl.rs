@@ -25,13 +25,23 @@ fn idl_lists_every_error_with_its_code_and_message() {
         serde_json::from_str(&std::fs::read_to_string(root.join("idl/vault.json")).unwrap())
             .unwrap();
     let errors = idl["errors"].as_array().unwrap();
-    let first = &errors[0];
-    assert_eq!(first["code"], 6000);
-    assert_eq!(first["name"], "MathOverflow");
+    // Codes are contiguous from 6000: variants are appended, never reordered.
+    for (i, e) in errors.iter().enumerate() {
+        assert_eq!(e["code"], 6000 + i as u64, "{e}");
+        assert!(e["msg"].as_str().is_some_and(|m| m.ends_with('.')), "{e}");
+    }
+    use vault::error::VaultError as E;
+    for (name, code) in [
+        ("MathOverflow", u32::from(E::MathOverflow)),
+        ("InvalidAdmin", u32::from(E::InvalidAdmin)),
+        ("ProposalStillLive", u32::from(E::ProposalStillLive)),
+    ] {
+        assert_eq!(errors[(code - 6000) as usize]["name"], name);
+    }
     assert_eq!(
-        errors.len() as u32,
-        u32::from(vault::error::VaultError::InvalidAdmin) - 6000 + 1,
-        "the IDL lists every error"
+        errors.last().unwrap()["name"],
+        "ProposalStillLive",
+        "a new error was appended: update this test"
     );
     assert_eq!(idl["address"], vault::ID.to_string());
 }

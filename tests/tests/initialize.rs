@@ -2,6 +2,7 @@
 
 use flashforge_tests::vault_fixture::*;
 use flashforge_tests::*;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
 use vault::constants::*;
 use vault::error::VaultError;
@@ -22,7 +23,19 @@ async fn creates_a_vault_with_dead_seed_shares() {
     let (f, out) = chain.try_create_vault(VaultSpec::default(), |_| {}).await;
     let out = out.unwrap();
     let v = chain.vault_state(&f).await;
-    assert_eq!(v.admin, f.admin.pubkey());
+    assert_eq!(v.governance, f.keys.governance());
+    let g = chain.governance_state(&f).await;
+    assert_eq!(g.vault, f.keys.vault);
+    assert_eq!(g.members[0].key, f.governor.pubkey());
+    assert!(g.members[1].guardian);
+    assert_eq!((g.threshold, g.proposal_index, g.stale_index), (1, 0, 0));
+    let allowlist: vault::state::Allowlist = chain.anchor_account(&f.keys.allowlist()).await;
+    assert!(
+        allowlist.venues.is_empty() && allowlist.pools.is_empty() && allowlist.mints.is_empty()
+    );
+    assert_eq!(v.risk, vault::state::RiskLimits::seed_default(6).unwrap());
+    assert!(!v.breaker.tripped);
+    assert_eq!(v.breaker.day_start_nav, TEST_SEED_ASSETS);
     assert_eq!(v.config.keeper, f.keeper.pubkey());
     assert_eq!(v.config.fee_recipient, f.fee_recipient.pubkey());
     assert_eq!(v.base_mint, f.keys.base_mint);
@@ -121,7 +134,12 @@ async fn each_accounting_breaking_extension_is_refused() {
         // The creator cannot even hold frozen or hooked tokens in some cases; the vault must
         // refuse before any of that matters, so build the instruction by hand.
         let creator = chain.funded_keypair(10_000_000_000).await;
-        let params = test_params(creator.pubkey(), creator.pubkey(), creator.pubkey());
+        let params = test_params(
+            creator.pubkey(),
+            Pubkey::new_unique(),
+            creator.pubkey(),
+            creator.pubkey(),
+        );
         let creator_ata = chain.token_account(&mint, &creator.pubkey()).await;
         let ix = vault::client::initialize_vault(
             &creator.pubkey(),
@@ -155,12 +173,75 @@ async fn seed_below_minimum_is_refused() {
 }
 
 #[tokio::test]
-async fn default_admin_is_refused() {
+async fn invalid_governance_is_refused() {
+    use vault::state::{Member, PERMISSION_ALL, PERMISSION_VOTE};
     let mut chain = TestChain::start().await;
+    type Edit = Box<dyn FnOnce(&mut vault::instructions::GovernanceParams)>;
+    let cases: Vec<(Edit, VaultError)> = vec![
+        (Box::new(|g| g.members.clear()), VaultError::InvalidMembers),
+        (Box::new(|g| g.threshold = 0), VaultError::InvalidThreshold),
+        (Box::new(|g| g.threshold = 2), VaultError::InvalidThreshold),
+        (
+            Box::new(|g| {
+                let first = g.members[0];
+                g.members.push(first)
+            }),
+            VaultError::DuplicateMember,
+        ),
+        (
+            Box::new(|g| {
+                g.members = vec![Member {
+                    key: solana_sdk::pubkey::Pubkey::new_unique(),
+                    permissions: PERMISSION_VOTE,
+                    guardian: false,
+                }]
+            }),
+            VaultError::InvalidMembers,
+        ),
+        (
+            Box::new(|g| {
+                g.members = (0..=MAX_MEMBERS)
+                    .map(|_| Member {
+                        key: solana_sdk::pubkey::Pubkey::new_unique(),
+                        permissions: PERMISSION_ALL,
+                        guardian: false,
+                    })
+                    .collect()
+            }),
+            VaultError::InvalidMembers,
+        ),
+        (
+            Box::new(|g| g.timelock_seconds = MAX_TIMELOCK_SECONDS + 1),
+            VaultError::TimelockTooLong,
+        ),
+        (
+            Box::new(|g| g.proposal_lifetime_seconds = MAX_PROPOSAL_LIFETIME_SECONDS + 1),
+            VaultError::InvalidProposalLifetime,
+        ),
+    ];
+    for (edit, err) in cases {
+        let (_, out) = chain
+            .try_create_vault(VaultSpec::default(), |p| edit(&mut p.governance))
+            .await;
+        assert_error(&out, err);
+    }
+}
+
+#[tokio::test]
+async fn invalid_risk_limits_are_refused() {
+    let mut chain = TestChain::start().await;
+    let mut r = vault::state::RiskLimits::seed_default(6).unwrap();
+    r.min_health_factor_bps = MIN_HEALTH_FACTOR_FLOOR_BPS - 1;
     let (_, out) = chain
-        .try_create_vault(VaultSpec::default(), |p| p.admin = Default::default())
+        .try_create_vault(VaultSpec::default(), |p| p.risk_limits = Some(r))
         .await;
-    assert_error(&out, VaultError::InvalidAdmin);
+    assert_error(&out, VaultError::HealthFactorFloor);
+    let mut r = vault::state::RiskLimits::seed_default(6).unwrap();
+    r.bands[0].max_leverage_bps = MAX_LEVERAGE_BPS + 1;
+    let (_, out) = chain
+        .try_create_vault(VaultSpec::default(), |p| p.risk_limits = Some(r))
+        .await;
+    assert_error(&out, VaultError::InvalidRiskLimits);
 }
 
 #[tokio::test]
@@ -260,7 +341,8 @@ async fn the_same_vault_cannot_be_created_twice() {
         .mint_to(&f.keys.base_mint, &creator_ata, TEST_SEED_ASSETS)
         .await;
     let params = test_params(
-        f.admin.pubkey(),
+        f.governor.pubkey(),
+        f.guardian.pubkey(),
         f.keeper.pubkey(),
         f.fee_recipient.pubkey(),
     );

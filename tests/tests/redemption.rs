@@ -6,7 +6,7 @@ use flashforge_tests::*;
 use solana_sdk::signature::{Keypair, Signer};
 use vault::error::VaultError;
 use vault::events::{WithdrawCancelled, WithdrawRequested, Withdrawn};
-use vault::state::{ConfigChange, WithdrawAmount};
+use vault::state::{GovernanceAction, WithdrawAmount};
 
 /// A vault with no fees (so values are exact) and one investor holding 1,000,000 units.
 async fn funded() -> (TestChain, VaultFixture, Keypair, solana_sdk::pubkey::Pubkey) {
@@ -238,11 +238,11 @@ async fn payout_is_the_lesser_of_value_at_request_and_now() {
 async fn exits_stay_open_while_deposits_and_trading_are_paused() {
     let (mut chain, f, alice, ata) = funded().await;
     chain
-        .update_config(&f, ConfigChange::DepositsPaused(true))
+        .govern(&f, GovernanceAction::PauseDeposits)
         .await
         .unwrap();
     chain
-        .update_config(&f, ConfigChange::TradingPaused(true))
+        .govern(&f, GovernanceAction::PauseTrading)
         .await
         .unwrap();
     chain

@@ -3,7 +3,7 @@
 
 use crate::constants::*;
 use crate::instructions::InitializeVaultParams;
-use crate::state::{ConfigChange, WithdrawAmount};
+use crate::state::{GovernanceAction, WithdrawAmount};
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::InstructionData;
@@ -26,6 +26,25 @@ pub fn vault_token_address(vault: &Pubkey) -> Pubkey {
 pub fn depositor_address(vault: &Pubkey, investor: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(
         &[DEPOSITOR_SEED, vault.as_ref(), investor.as_ref()],
+        &crate::ID,
+    )
+    .0
+}
+
+/// Address of a vault's governance.
+pub fn governance_address(vault: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[GOVERNANCE_SEED, vault.as_ref()], &crate::ID).0
+}
+
+/// Address of a vault's allowlist.
+pub fn allowlist_address(vault: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[ALLOWLIST_SEED, vault.as_ref()], &crate::ID).0
+}
+
+/// Address of proposal `index` of a governance.
+pub fn proposal_address(governance: &Pubkey, index: u64) -> Pubkey {
+    Pubkey::find_program_address(
+        &[PROPOSAL_SEED, governance.as_ref(), &index.to_le_bytes()],
         &crate::ID,
     )
     .0
@@ -59,6 +78,14 @@ impl VaultKeys {
     pub fn depositor(&self, investor: &Pubkey) -> Pubkey {
         depositor_address(&self.vault, investor)
     }
+
+    pub fn governance(&self) -> Pubkey {
+        governance_address(&self.vault)
+    }
+
+    pub fn allowlist(&self) -> Pubkey {
+        allowlist_address(&self.vault)
+    }
 }
 
 fn ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
@@ -81,6 +108,8 @@ pub fn initialize_vault(
         crate::accounts::InitializeVault {
             creator: *creator,
             vault: keys.vault,
+            governance: keys.governance(),
+            allowlist: keys.allowlist(),
             base_mint: *base_mint,
             vault_token_account: keys.token_account,
             creator_token_account: *creator_token_account,
@@ -191,23 +220,97 @@ pub fn collect_fees(keys: &VaultKeys, fee_recipient_token_account: &Pubkey) -> I
     )
 }
 
-pub fn update_config(keys: &VaultKeys, admin: &Pubkey, change: ConfigChange) -> Instruction {
+pub fn propose(
+    keys: &VaultKeys,
+    proposer: &Pubkey,
+    index: u64,
+    action: GovernanceAction,
+) -> Instruction {
+    let governance = keys.governance();
     ix(
-        crate::accounts::UpdateConfig {
-            admin: *admin,
+        crate::accounts::Propose {
+            proposer: *proposer,
+            governance,
             vault: keys.vault,
+            allowlist: keys.allowlist(),
+            proposal: proposal_address(&governance, index),
+            system_program: anchor_lang::system_program::ID,
         },
-        crate::instruction::UpdateConfig { change },
+        crate::instruction::Propose { action },
     )
 }
 
-pub fn set_admin(keys: &VaultKeys, admin: &Pubkey, new_admin: Pubkey) -> Instruction {
+fn vote_accounts(keys: &VaultKeys, member: &Pubkey, index: u64) -> crate::accounts::VoteOnProposal {
+    let governance = keys.governance();
+    crate::accounts::VoteOnProposal {
+        member: *member,
+        governance,
+        proposal: proposal_address(&governance, index),
+    }
+}
+
+pub fn approve_proposal(keys: &VaultKeys, member: &Pubkey, index: u64) -> Instruction {
     ix(
-        crate::accounts::SetAdmin {
-            admin: *admin,
-            vault: keys.vault,
+        vote_accounts(keys, member, index),
+        crate::instruction::ApproveProposal {},
+    )
+}
+
+pub fn reject_proposal(keys: &VaultKeys, member: &Pubkey, index: u64) -> Instruction {
+    ix(
+        vote_accounts(keys, member, index),
+        crate::instruction::RejectProposal {},
+    )
+}
+
+pub fn cancel_proposal(keys: &VaultKeys, member: &Pubkey, index: u64) -> Instruction {
+    let governance = keys.governance();
+    ix(
+        crate::accounts::CancelProposal {
+            member: *member,
+            governance,
+            proposal: proposal_address(&governance, index),
         },
-        crate::instruction::SetAdmin { new_admin },
+        crate::instruction::CancelProposal {},
+    )
+}
+
+pub fn execute_proposal(keys: &VaultKeys, executor: &Pubkey, index: u64) -> Instruction {
+    let governance = keys.governance();
+    ix(
+        crate::accounts::ExecuteProposal {
+            executor: *executor,
+            governance,
+            vault: keys.vault,
+            allowlist: keys.allowlist(),
+            proposal: proposal_address(&governance, index),
+        },
+        crate::instruction::ExecuteProposal {},
+    )
+}
+
+pub fn guardian_act(keys: &VaultKeys, guardian: &Pubkey, action: GovernanceAction) -> Instruction {
+    ix(
+        crate::accounts::GuardianAct {
+            guardian: *guardian,
+            governance: keys.governance(),
+            vault: keys.vault,
+            allowlist: keys.allowlist(),
+        },
+        crate::instruction::GuardianAct { action },
+    )
+}
+
+pub fn close_proposal(keys: &VaultKeys, proposer: &Pubkey, index: u64) -> Instruction {
+    let governance = keys.governance();
+    ix(
+        crate::accounts::CloseProposal {
+            proposer: *proposer,
+            governance,
+            vault: keys.vault,
+            proposal: proposal_address(&governance, index),
+        },
+        crate::instruction::CloseProposal {},
     )
 }
 

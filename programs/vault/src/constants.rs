@@ -49,3 +49,33 @@ pub const DEFAULT_TIERS_WHOLE_UNITS: [(u64, u64, u16, u16); 3] = [
     (1_000_000, 10_000_000, 175, 1_750),
     (10_000_000, 50_000_000, 150, 1_500),
 ];
+
+/// PDA seed of a vault's [`crate::state::Governance`]: `["governance", vault]`.
+pub const GOVERNANCE_SEED: &[u8] = b"governance";
+/// PDA seed of a [`crate::state::Proposal`]: `["proposal", governance, index (u64 LE)]`.
+pub const PROPOSAL_SEED: &[u8] = b"proposal";
+/// PDA seed of a vault's [`crate::state::Allowlist`]: `["allowlist", vault]`.
+pub const ALLOWLIST_SEED: &[u8] = b"allowlist";
+
+/// Most members a governance may have.
+pub const MAX_MEMBERS: usize = 10;
+/// Longest governance timelock (30 days).
+pub const MAX_TIMELOCK_SECONDS: u64 = 30 * 24 * 60 * 60;
+/// Shortest and longest proposal lifetime (1 to 90 days).
+pub const MIN_PROPOSAL_LIFETIME_SECONDS: u64 = 24 * 60 * 60;
+pub const MAX_PROPOSAL_LIFETIME_SECONDS: u64 = 90 * 24 * 60 * 60;
+/// A change that hurts investors (fee increase, loosened limit, longer lock-up) waits at least
+/// this long after approval, and at least twice the redemption notice period.
+pub const MIN_ADVERSE_DELAY_SECONDS: u64 = 7 * 24 * 60 * 60;
+
+/// Most venue programs, pools and mints on a vault's allowlist.
+pub const MAX_ALLOWED_VENUES: usize = 16;
+pub const MAX_ALLOWED_POOLS: usize = 64;
+pub const MAX_ALLOWED_MINTS: usize = 64;
+
+/// Number of AUM bands in [`crate::state::RiskLimits`].
+pub const AUM_BANDS: usize = 5;
+/// Highest leverage any band may allow (15x), basis points.
+pub const MAX_LEVERAGE_BPS: u32 = 150_000;
+/// No vault may let a leveraged position end a transaction below this health factor (1.1).
+pub const MIN_HEALTH_FACTOR_FLOOR_BPS: u16 = 11_000;

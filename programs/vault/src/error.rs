@@ -42,6 +42,7 @@ pub enum VaultError {
     DepositsPaused,
     #[msg("The deposit is too small to buy a single share at the current price.")]
     ZeroShares,
+    /// Retired with the single admin (governance replaced it); kept so codes never shift.
     #[msg("The signer is not the vault's admin.")]
     NotAdmin,
     #[msg("The investor already has a pending withdrawal request; cancel or complete it first.")]
@@ -72,6 +73,55 @@ pub enum VaultError {
     NoFeesToCollect,
     #[msg("The depositor account still holds shares or a pending request and cannot be closed.")]
     DepositorNotEmpty,
+    /// Retired with the single admin (governance replaced it); kept so codes never shift.
     #[msg("The new admin must differ from the current one and must not be the default address.")]
     InvalidAdmin,
+    #[msg("The risk limits are out of range: a safety score above 100, a loss limit of zero or above 100%, or AUM bands that are not ascending, do not end at the maximum, or cap positions or leverage outside their bounds.")]
+    InvalidRiskLimits,
+    #[msg("The minimum health factor may not be set below 1.1.")]
+    HealthFactorFloor,
+    #[msg("The signer is not a member of this vault's governance.")]
+    NotAMember,
+    #[msg("The member lacks the permission this step needs (propose, vote or execute).")]
+    MissingPermission,
+    #[msg("The member has already voted on this proposal.")]
+    AlreadyVoted,
+    #[msg("The proposal is no longer open for votes.")]
+    ProposalNotActive,
+    #[msg("The proposal has not been approved.")]
+    ProposalNotApproved,
+    #[msg("The proposal predates a change of members, threshold or timelock and can no longer be approved or executed.")]
+    ProposalStale,
+    #[msg("The proposal is older than the governance's proposal lifetime.")]
+    ProposalExpired,
+    #[msg("The proposal's delay has not elapsed yet.")]
+    TimelockActive,
+    #[msg("The threshold must be at least 1 and at most the number of members who can vote.")]
+    InvalidThreshold,
+    #[msg("A key appears more than once among the members.")]
+    DuplicateMember,
+    #[msg("Governance needs 1 to 10 members, none the default key, each with a permission or the guardian role, and at least one proposer and one executor.")]
+    InvalidMembers,
+    #[msg("The governance timelock is longer than the program allows.")]
+    TimelockTooLong,
+    #[msg("The proposal lifetime is outside the range the program allows.")]
+    InvalidProposalLifetime,
+    #[msg("The signer is not a guardian of this vault.")]
+    NotAGuardian,
+    #[msg("Guardians may only pause, tighten limits, remove allowlist entries or start an emergency deleverage.")]
+    NotProtective,
+    #[msg("The allowlist has no room for another entry of this kind.")]
+    AllowlistFull,
+    #[msg("The entry is already on the allowlist.")]
+    AlreadyAllowlisted,
+    #[msg("The entry is not on the allowlist.")]
+    NotAllowlisted,
+    #[msg("The fee-rate list must have exactly one entry per investor tier.")]
+    FeeRatesMismatch,
+    #[msg("The action would change nothing.")]
+    NoChange,
+    #[msg("Only the proposer may withdraw a proposal before it is approved; approved proposals need the threshold of cancel votes.")]
+    NotProposer,
+    #[msg("The proposal can still take effect; it cannot be closed yet.")]
+    ProposalStillLive,
 }

@@ -1,7 +1,9 @@
 //! One event per state change, each with the values before and after, so the keeper and
 //! indexers can follow a vault from its logs alone.
 
-use crate::state::{ConfigChange, VaultConfig};
+use crate::state::{
+    ActionSnapshot, ChangeClass, GovernanceAction, Member, ProposalStatus, RiskLimits, VaultConfig,
+};
 use anchor_lang::prelude::*;
 
 /// Writes `event` to the transaction log as `Program data: <base64>`, the line format
@@ -29,13 +31,17 @@ pub fn emit_event<E: anchor_lang::Event>(event: &E) {
 pub struct VaultInitialized {
     pub vault: Pubkey,
     pub creator: Pubkey,
-    pub admin: Pubkey,
+    pub governance: Pubkey,
+    pub members: Vec<Member>,
+    pub threshold: u8,
+    pub timelock_seconds: u64,
     pub base_mint: Pubkey,
     pub base_token_program: Pubkey,
     pub token_account: Pubkey,
     pub seed_assets: u64,
     pub dead_shares: u64,
     pub config: VaultConfig,
+    pub risk: RiskLimits,
 }
 
 #[event]
@@ -134,19 +140,49 @@ pub struct FeesCollected {
 }
 
 #[event]
-pub struct ConfigUpdated {
+pub struct ProposalCreated {
     pub vault: Pubkey,
-    pub authority: Pubkey,
-    pub change: ConfigChange,
-    pub before: VaultConfig,
-    pub after: VaultConfig,
+    pub governance: Pubkey,
+    pub index: u64,
+    pub proposer: Pubkey,
+    pub action: GovernanceAction,
+    /// Class against the vault as it was when proposed (execution re-classifies).
+    pub class: ChangeClass,
 }
 
 #[event]
-pub struct AdminChanged {
+pub struct ProposalVoted {
     pub vault: Pubkey,
-    pub before: Pubkey,
-    pub after: Pubkey,
+    pub index: u64,
+    pub member: Pubkey,
+    pub approve: bool,
+    pub approvals: u8,
+    pub rejections: u8,
+    pub status_before: ProposalStatus,
+    pub status_after: ProposalStatus,
+}
+
+#[event]
+pub struct ProposalCancelled {
+    pub vault: Pubkey,
+    pub index: u64,
+    pub member: Pubkey,
+    pub cancellations: u8,
+    pub status_before: ProposalStatus,
+    pub status_after: ProposalStatus,
+}
+
+/// An action took effect, through a proposal (`proposal_index` > 0) or a guardian (0).
+#[event]
+pub struct ActionExecuted {
+    pub vault: Pubkey,
+    pub proposal_index: u64,
+    pub by: Pubkey,
+    pub guardian: bool,
+    pub action: GovernanceAction,
+    pub class: ChangeClass,
+    pub before: ActionSnapshot,
+    pub after: ActionSnapshot,
 }
 
 #[event]

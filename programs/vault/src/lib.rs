@@ -18,7 +18,7 @@ pub mod state;
 pub mod token;
 
 use instructions::*;
-use state::{ConfigChange, WithdrawAmount};
+use state::{GovernanceAction, WithdrawAmount};
 
 declare_id!("5wkGVFhG7TPugxJ5nAR9qfUVRYqFMAdi6AHEzkerZooY");
 
@@ -69,13 +69,38 @@ pub mod vault {
         collect_fees_handler(ctx)
     }
 
-    /// Admin: applies one typed configuration change.
-    pub fn update_config(ctx: Context<UpdateConfig>, change: ConfigChange) -> Result<()> {
-        update_config_handler(ctx, change)
+    /// Member with the propose permission: proposes one typed action.
+    pub fn propose(ctx: Context<Propose>, action: GovernanceAction) -> Result<()> {
+        propose_handler(ctx, action)
     }
 
-    /// Admin: hands the admin authority to another key.
-    pub fn set_admin(ctx: Context<SetAdmin>, new_admin: Pubkey) -> Result<()> {
-        set_admin_handler(ctx, new_admin)
+    /// Member with the vote permission: approves a proposal.
+    pub fn approve_proposal(ctx: Context<VoteOnProposal>) -> Result<()> {
+        vote_handler(ctx, true)
+    }
+
+    /// Member with the vote permission: rejects a proposal.
+    pub fn reject_proposal(ctx: Context<VoteOnProposal>) -> Result<()> {
+        vote_handler(ctx, false)
+    }
+
+    /// The proposer (before approval) or the threshold of voters (after): cancels a proposal.
+    pub fn cancel_proposal(ctx: Context<CancelProposal>) -> Result<()> {
+        cancel_proposal_handler(ctx)
+    }
+
+    /// Member with the execute permission: executes an approved proposal after its delay.
+    pub fn execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
+        execute_proposal_handler(ctx)
+    }
+
+    /// Guardian: pauses, tightens or removes at once, alone.
+    pub fn guardian_act(ctx: Context<GuardianAct>, action: GovernanceAction) -> Result<()> {
+        guardian_act_handler(ctx, action)
+    }
+
+    /// Permissionless: closes a finished proposal and refunds the proposer.
+    pub fn close_proposal(ctx: Context<CloseProposal>) -> Result<()> {
+        close_proposal_handler(ctx)
     }
 }

@@ -1,8 +1,10 @@
-pub mod admin;
 pub mod crank;
+pub mod creator;
+pub mod governance;
 pub mod investor;
 pub mod shared;
 
-pub use admin::*;
 pub use crank::*;
+pub use creator::*;
+pub use governance::*;
 pub use investor::*;

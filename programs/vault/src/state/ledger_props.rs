@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 const SEED: u64 = 1_000_000;
 
-fn vault(mgmt: u16, perf: u16) -> Vault {
+pub(crate) fn vault(mgmt: u16, perf: u16) -> Vault {
     let dead = SharePrice::new(0, 0).shares_for_assets_floor(SEED).unwrap();
     Vault {
         version: 1,
@@ -17,7 +17,7 @@ fn vault(mgmt: u16, perf: u16) -> Vault {
         token_account_bump: 0,
         creator: Pubkey::new_unique(),
         vault_id: 0,
-        admin: Pubkey::new_unique(),
+        governance: Pubkey::new_unique(),
         base_mint: Pubkey::new_unique(),
         base_token_program: Pubkey::new_unique(),
         base_decimals: 6,
@@ -56,6 +56,9 @@ fn vault(mgmt: u16, perf: u16) -> Vault {
                 },
             ],
         },
+        risk: RiskLimits::seed_default(6).unwrap(),
+        breaker: BreakerState::fresh(SEED, 0),
+        emergency_deleverage: false,
     }
 }
 

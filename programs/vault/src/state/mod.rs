@@ -1,9 +1,17 @@
+pub mod allowlist;
 pub mod depositor;
+pub mod governance;
 pub mod ledger;
+pub mod proposal;
+pub mod risk;
 pub mod vault;
 
+pub use allowlist::*;
 pub use depositor::*;
+pub use governance::*;
 pub use ledger::*;
+pub use proposal::*;
+pub use risk::*;
 pub use vault::*;
 
 #[cfg(test)]

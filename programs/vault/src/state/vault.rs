@@ -1,6 +1,7 @@
 use crate::constants::*;
 use crate::error::VaultError;
 use crate::math::shares::SharePrice;
+use crate::state::{BreakerState, RiskLimits};
 use anchor_lang::prelude::*;
 
 /// One row of the investor-tier table. An investor belongs to the highest tier whose
@@ -58,8 +59,8 @@ pub struct Vault {
     pub creator: Pubkey,
     /// Creator-chosen number distinguishing the creator's vaults (part of the PDA seeds).
     pub vault_id: u64,
-    /// Authority for configuration changes. Governance replaces it with its own PDA.
-    pub admin: Pubkey,
+    /// The vault's governance (PDA); every privileged change goes through its proposals.
+    pub governance: Pubkey,
     /// Mint of the base token investors deposit.
     pub base_mint: Pubkey,
     /// Token program of the base mint (SPL Token or Token-2022).
@@ -89,8 +90,14 @@ pub struct Vault {
     /// Lifetime base units paid to the fee recipient.
     pub total_fees_collected: u128,
 
-    /// Everything governance may change.
+    /// Investor-facing configuration; governance changes it.
     pub config: VaultConfig,
+    /// Trading limits; governance sets them, guardians may tighten them.
+    pub risk: RiskLimits,
+    /// Circuit-breaker bookkeeping.
+    pub breaker: BreakerState,
+    /// Set by governance or a guardian: leveraged positions are to be unwound.
+    pub emergency_deleverage: bool,
 }
 
 impl Vault {
@@ -151,40 +158,6 @@ impl VaultConfig {
         require!(self.max_aum > 0, VaultError::InvalidAumCap);
         Ok(())
     }
-
-    /// Applies one change. The caller validates the result (see [`VaultConfig::validate`]).
-    pub fn apply(&mut self, change: &ConfigChange) {
-        match change {
-            ConfigChange::Keeper(k) => self.keeper = *k,
-            ConfigChange::FeeRecipient(r) => self.fee_recipient = *r,
-            ConfigChange::LockupSeconds(v) => self.lockup_seconds = *v,
-            ConfigChange::NoticeSeconds(v) => self.notice_seconds = *v,
-            ConfigChange::CrystallizationPeriodSeconds(v) => {
-                self.crystallization_period_seconds = *v
-            }
-            ConfigChange::MinDeposit(v) => self.min_deposit = *v,
-            ConfigChange::MaxAum(v) => self.max_aum = *v,
-            ConfigChange::DepositsPaused(p) => self.deposits_paused = *p,
-            ConfigChange::TradingPaused(p) => self.trading_paused = *p,
-            ConfigChange::Tiers(t) => self.tiers = t.clone(),
-        }
-    }
-}
-
-/// One typed change to a vault's configuration. The admin applies these directly today;
-/// governance proposals carry the same type.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
-pub enum ConfigChange {
-    Keeper(Pubkey),
-    FeeRecipient(Pubkey),
-    LockupSeconds(u64),
-    NoticeSeconds(u64),
-    CrystallizationPeriodSeconds(u64),
-    MinDeposit(u64),
-    MaxAum(u64),
-    DepositsPaused(bool),
-    TradingPaused(bool),
-    Tiers(Vec<InvestorTier>),
 }
 
 /// Checks a tier table: 1..=MAX_TIERS rows, each `min < max`, contiguous (`max` equals the next

@@ -2,7 +2,10 @@ use crate::constants::*;
 use crate::error::VaultError;
 use crate::events::{emit_event, VaultInitialized};
 use crate::math::shares::SharePrice;
-use crate::state::{default_tiers, InvestorTier, Vault, VaultConfig};
+use crate::state::{
+    default_tiers, Allowlist, BreakerState, Governance, InvestorTier, Member, RiskLimits, Vault,
+    VaultConfig,
+};
 use crate::token::{check_base_mint, transfer_exact};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
@@ -12,8 +15,8 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 pub struct InitializeVaultParams {
     /// Creator-chosen number that, with the creator, fixes the vault's address.
     pub vault_id: u64,
-    /// Authority for configuration changes (governance replaces it).
-    pub admin: Pubkey,
+    /// The multisig that will own every privileged change.
+    pub governance: GovernanceParams,
     /// Trading hot key.
     pub keeper: Pubkey,
     /// Owner of the account that receives collected fees.
@@ -27,6 +30,17 @@ pub struct InitializeVaultParams {
     pub max_aum: u64,
     /// Investor tiers; `None` takes the seed tiers scaled to the mint's decimals.
     pub tiers: Option<Vec<InvestorTier>>,
+    /// Trading limits; `None` takes the seed defaults scaled to the mint's decimals.
+    pub risk_limits: Option<RiskLimits>,
+}
+
+/// The first members and rules of a vault's governance.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct GovernanceParams {
+    pub members: Vec<Member>,
+    pub threshold: u8,
+    pub timelock_seconds: u64,
+    pub proposal_lifetime_seconds: u64,
 }
 
 #[derive(Accounts)]
@@ -43,6 +57,24 @@ pub struct InitializeVault<'info> {
         bump,
     )]
     pub vault: Box<Account<'info, Vault>>,
+
+    #[account(
+        init,
+        payer = creator,
+        space = 8 + Governance::INIT_SPACE,
+        seeds = [GOVERNANCE_SEED, vault.key().as_ref()],
+        bump,
+    )]
+    pub governance: Box<Account<'info, Governance>>,
+
+    #[account(
+        init,
+        payer = creator,
+        space = 8 + Allowlist::INIT_SPACE,
+        seeds = [ALLOWLIST_SEED, vault.key().as_ref()],
+        bump,
+    )]
+    pub allowlist: Box<Account<'info, Allowlist>>,
 
     #[account(mint::token_program = base_token_program)]
     pub base_mint: Box<InterfaceAccount<'info, Mint>>,
@@ -77,7 +109,6 @@ impl InitializeVault<'_> {
             params.seed_assets >= MIN_SEED_ASSETS,
             VaultError::SeedTooSmall
         );
-        require!(params.admin != Pubkey::default(), VaultError::InvalidAdmin);
         Ok(())
     }
 }
@@ -105,6 +136,12 @@ pub fn initialize_vault_handler(
         tiers,
     };
     config.validate()?;
+    let risk = match params.risk_limits {
+        Some(r) => r,
+        None => RiskLimits::seed_default(decimals)?,
+    };
+    risk.validate()?;
+    let now = Clock::get()?.unix_timestamp;
 
     // The seed buys dead shares at the empty-vault price; they are owned by nobody.
     let dead_shares = SharePrice::new(0, 0).shares_for_assets_floor(params.seed_assets)?;
@@ -120,6 +157,28 @@ pub fn initialize_vault_handler(
     )?;
 
     let vault_key = accounts.vault.key();
+    let governance_key = accounts.governance.key();
+    let g = &params.governance;
+    accounts.governance.set_inner(Governance {
+        version: 1,
+        bump: ctx.bumps.governance,
+        vault: vault_key,
+        members: g.members.clone(),
+        threshold: g.threshold,
+        timelock_seconds: g.timelock_seconds,
+        proposal_lifetime_seconds: g.proposal_lifetime_seconds,
+        proposal_index: 0,
+        stale_index: 0,
+    });
+    accounts.governance.invariant()?;
+    accounts.allowlist.set_inner(Allowlist {
+        version: 1,
+        bump: ctx.bumps.allowlist,
+        vault: vault_key,
+        venues: Vec::new(),
+        pools: Vec::new(),
+        mints: Vec::new(),
+    });
     let vault = &mut accounts.vault;
     vault.set_inner(Vault {
         version: 1,
@@ -127,7 +186,7 @@ pub fn initialize_vault_handler(
         token_account_bump: ctx.bumps.vault_token_account,
         creator: accounts.creator.key(),
         vault_id: params.vault_id,
-        admin: params.admin,
+        governance: governance_key,
         base_mint: accounts.base_mint.key(),
         base_token_program: accounts.base_token_program.key(),
         base_decimals: decimals,
@@ -142,19 +201,26 @@ pub fn initialize_vault_handler(
         total_withdrawn: 0,
         total_fees_collected: 0,
         config,
+        risk,
+        breaker: BreakerState::fresh(params.seed_assets, now),
+        emergency_deleverage: false,
     });
     vault.invariant()?;
 
     emit_event(&VaultInitialized {
         vault: vault_key,
         creator: vault.creator,
-        admin: vault.admin,
+        governance: governance_key,
+        members: params.governance.members.clone(),
+        threshold: params.governance.threshold,
+        timelock_seconds: params.governance.timelock_seconds,
         base_mint: vault.base_mint,
         base_token_program: vault.base_token_program,
         token_account: vault.token_account,
         seed_assets: params.seed_assets,
         dead_shares,
         config: vault.config.clone(),
+        risk: vault.risk,
     });
     Ok(())
 }
