@@ -22,6 +22,7 @@ use solana_sdk::transaction::{Transaction, TransactionError};
 use spl_token_2022_interface::extension::ExtensionType;
 use std::collections::HashSet;
 
+pub mod amm_fixture;
 pub mod vault_fixture;
 
 pub use solana_program_test;
@@ -35,6 +36,17 @@ pub fn vault_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -
     // SAFETY: see above; only lifetimes change, never layout.
     let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
     vault::entry(program_id, accounts, data)
+}
+
+/// Entry shim for the local AMM (see [`vault_entry`]).
+pub fn local_amm_entry(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> ProgramResult {
+    // SAFETY: as for `vault_entry`.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    local_amm::entry(program_id, accounts, data)
 }
 
 /// The two token programs a base mint may belong to.
@@ -155,8 +167,8 @@ pub struct TestChain {
 }
 
 impl TestChain {
-    /// Starts a chain with the vault program as a native builtin and the real SPL Token,
-    /// Token-2022 and associated-token programs.
+    /// Starts a chain with the vault and the local AMM as native builtins and the real SPL
+    /// Token, Token-2022 and associated-token programs.
     pub async fn start() -> Self {
         let mut pt = ProgramTest::new("vault", vault::ID, processor!(vault_entry));
         // ProgramTest turns on debug logging of every instruction, written straight to
@@ -165,6 +177,7 @@ impl TestChain {
             log::set_max_level(log::LevelFilter::Error);
         }
         pt.prefer_bpf(false);
+        pt.add_program("local_amm", local_amm::ID, processor!(local_amm_entry));
         let ctx = pt.start_with_context().await;
         Self {
             ctx,

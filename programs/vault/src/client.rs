@@ -7,7 +7,6 @@ use crate::state::{GovernanceAction, WithdrawAmount};
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::InstructionData;
-use base64::Engine as _;
 
 /// Address and bump of the vault created by `creator` with `vault_id`.
 pub fn vault_address(creator: &Pubkey, vault_id: u64) -> (Pubkey, u8) {
@@ -314,24 +313,4 @@ pub fn close_proposal(keys: &VaultKeys, proposer: &Pubkey, index: u64) -> Instru
     )
 }
 
-/// The base64 payloads of event lines in a transaction log, in order. Accepts the on-chain
-/// form (`Program data: ...`) and the host form (`Program log: Program data: ...`).
-pub fn event_payloads(logs: &[String]) -> impl Iterator<Item = Vec<u8>> + '_ {
-    logs.iter().filter_map(|line| {
-        let rest = line.strip_prefix("Program log: ").unwrap_or(line);
-        let b64 = rest.strip_prefix("Program data: ")?;
-        base64::engine::general_purpose::STANDARD
-            .decode(b64.trim())
-            .ok()
-    })
-}
-
-/// Every event of type `E` in a transaction log, in order.
-pub fn decode_events<E: anchor_lang::Event + AnchorDeserialize>(logs: &[String]) -> Vec<E> {
-    event_payloads(logs)
-        .filter_map(|data| {
-            let body = data.strip_prefix(E::DISCRIMINATOR)?;
-            E::deserialize(&mut &body[..]).ok()
-        })
-        .collect()
-}
+pub use native_log::{decode_events, event_payloads};

@@ -6,26 +6,7 @@ use crate::state::{
 };
 use anchor_lang::prelude::*;
 
-/// Writes `event` to the transaction log as `Program data: <base64>`, the line format
-/// Anchor clients and indexers decode.
-///
-/// On-chain this is the `sol_log_data` syscall (what `emit!` uses). Programs built for the
-/// host (the native test runtime and the embedded local chain) have no such syscall; there the
-/// same payload goes through the runtime's log stub, which the log shows as
-/// `Program log: Program data: ...`. Client decoders accept both forms.
-pub fn emit_event<E: anchor_lang::Event>(event: &E) {
-    let data = anchor_lang::Event::data(event);
-    #[cfg(target_os = "solana")]
-    anchor_lang::solana_program::log::sol_log_data(&[&data]);
-    #[cfg(not(target_os = "solana"))]
-    {
-        use base64::Engine as _;
-        crate::log::log(&format!(
-            "Program data: {}",
-            base64::engine::general_purpose::STANDARD.encode(data)
-        ));
-    }
-}
+pub use native_log::emit_event;
 
 #[event]
 pub struct VaultInitialized {

@@ -9,8 +9,8 @@ use anchor_lang_idl::build::IdlBuilder;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Programs whose IDL is published under `idl/`.
-const PROGRAMS: &[&str] = &["vault"];
+/// Programs whose IDL is published under `idl/`: (directory under `programs/`, IDL name).
+const PROGRAMS: &[(&str, &str)] = &[("vault", "vault"), ("local-amm", "local_amm")];
 
 fn main() -> ExitCode {
     let check = match std::env::args().nth(1).as_deref() {
@@ -30,8 +30,8 @@ fn main() -> ExitCode {
         .canonicalize()
         .expect("workspace root");
     let mut stale = Vec::new();
-    for program in PROGRAMS {
-        match build(&root, program) {
+    for (dir, program) in PROGRAMS {
+        match build(&root, dir) {
             Ok(json) => {
                 let path = root.join("idl").join(format!("{program}.json"));
                 if check {
