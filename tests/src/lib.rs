@@ -23,6 +23,7 @@ use spl_token_2022_interface::extension::ExtensionType;
 use std::collections::HashSet;
 
 pub mod amm_fixture;
+pub mod trading_fixture;
 pub mod vault_fixture;
 
 pub use solana_program_test;

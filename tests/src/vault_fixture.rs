@@ -50,6 +50,7 @@ pub fn test_params(
         lockup_seconds: 30 * DAY as u64,
         notice_seconds: 7 * DAY as u64,
         crystallization_period_seconds: 0,
+        redemption_grace_seconds: 3 * DAY as u64,
         min_deposit: 1,
         max_aum: u64::MAX,
         tiers: Some(test_tiers()),

@@ -35,7 +35,12 @@ async fn creates_a_vault_with_dead_seed_shares() {
     );
     assert_eq!(v.risk, vault::state::RiskLimits::seed_default(6).unwrap());
     assert!(!v.breaker.tripped);
-    assert_eq!(v.breaker.day_start_nav, TEST_SEED_ASSETS);
+    // One base unit buys 1,000 shares: the price is a thousandth of a unit per share.
+    assert_eq!(
+        v.breaker.day_start_price,
+        vault::constants::PRICE_SCALE / 1_000
+    );
+    assert_eq!(v.breaker.price_high_water, v.breaker.day_start_price);
     assert_eq!(v.config.keeper, f.keeper.pubkey());
     assert_eq!(v.config.fee_recipient, f.fee_recipient.pubkey());
     assert_eq!(v.base_mint, f.keys.base_mint);

@@ -49,6 +49,28 @@ pub fn proposal_address(governance: &Pubkey, index: u64) -> Pubkey {
     .0
 }
 
+/// Address of the vault's position in `mint`.
+pub fn position_address(vault: &Pubkey, mint: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[POSITION_SEED, vault.as_ref(), mint.as_ref()], &crate::ID).0
+}
+
+/// Address of the token account holding the vault's position in `mint`.
+pub fn position_token_address(vault: &Pubkey, mint: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[POSITION_TOKENS_SEED, vault.as_ref(), mint.as_ref()],
+        &crate::ID,
+    )
+    .0
+}
+
+/// A token the vault trades and the local-AMM pool it trades it in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Market {
+    pub mint: Pubkey,
+    pub token_program: Pubkey,
+    pub pool: local_amm::client::PoolKeys,
+}
+
 /// The fixed accounts of one vault, enough to build any instruction against it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VaultKeys {
@@ -311,6 +333,111 @@ pub fn close_proposal(keys: &VaultKeys, proposer: &Pubkey, index: u64) -> Instru
         },
         crate::instruction::CloseProposal {},
     )
+}
+
+fn sell_accounts(keys: &VaultKeys, m: &Market) -> crate::accounts::SellAccounts {
+    let (_, _, pool_base_vault) = m.pool.side(&keys.base_mint).unwrap_or_default();
+    let (_, _, pool_token_vault) = m.pool.side(&m.mint).unwrap_or_default();
+    crate::accounts::SellAccounts {
+        vault: keys.vault,
+        position: position_address(&keys.vault, &m.mint),
+        mint: m.mint,
+        position_token_account: position_token_address(&keys.vault, &m.mint),
+        base_mint: keys.base_mint,
+        vault_token_account: keys.token_account,
+        venue_program: local_amm::ID,
+        pool: m.pool.pool,
+        pool_base_vault,
+        pool_token_vault,
+        base_token_program: keys.base_token_program,
+        token_program: m.token_program,
+    }
+}
+
+pub fn open_position(
+    keys: &VaultKeys,
+    keeper: &Pubkey,
+    m: &Market,
+    args: crate::instructions::OpenPositionArgs,
+) -> Instruction {
+    let (_, _, pool_base_vault) = m.pool.side(&keys.base_mint).unwrap_or_default();
+    let (_, _, pool_token_vault) = m.pool.side(&m.mint).unwrap_or_default();
+    ix(
+        crate::accounts::OpenPosition {
+            keeper: *keeper,
+            vault: keys.vault,
+            allowlist: keys.allowlist(),
+            position: position_address(&keys.vault, &m.mint),
+            mint: m.mint,
+            position_token_account: position_token_address(&keys.vault, &m.mint),
+            base_mint: keys.base_mint,
+            vault_token_account: keys.token_account,
+            venue_program: local_amm::ID,
+            pool: m.pool.pool,
+            pool_base_vault,
+            pool_token_vault,
+            base_token_program: keys.base_token_program,
+            token_program: m.token_program,
+            system_program: anchor_lang::system_program::ID,
+        },
+        crate::instruction::OpenPosition { args },
+    )
+}
+
+pub fn reduce_position(
+    keys: &VaultKeys,
+    keeper: &Pubkey,
+    m: &Market,
+    args: crate::instructions::ReduceArgs,
+) -> Instruction {
+    ix(
+        crate::accounts::ReducePosition {
+            keeper: *keeper,
+            trade: sell_accounts(keys, m),
+        },
+        crate::instruction::ReducePosition { args },
+    )
+}
+
+pub fn close_position(keys: &VaultKeys, keeper: &Pubkey, m: &Market, min_out: u64) -> Instruction {
+    ix(
+        crate::accounts::ClosePosition {
+            keeper: *keeper,
+            trade: sell_accounts(keys, m),
+        },
+        crate::instruction::ClosePosition { min_out },
+    )
+}
+
+pub fn sell_for_redemption(
+    keys: &VaultKeys,
+    caller: &Pubkey,
+    investor: &Pubkey,
+    m: &Market,
+    amount: u64,
+) -> Instruction {
+    ix(
+        crate::accounts::SellForRedemption {
+            caller: *caller,
+            depositor: keys.depositor(investor),
+            trade: sell_accounts(keys, m),
+        },
+        crate::instruction::SellForRedemption { amount },
+    )
+}
+
+/// Marks every listed position (`(mint, pool)` pairs).
+pub fn mark_nav(keys: &VaultKeys, positions: &[(Pubkey, Pubkey)]) -> Instruction {
+    let mut ix = ix(
+        crate::accounts::MarkNav { vault: keys.vault },
+        crate::instruction::MarkNav {},
+    );
+    for (mint, pool) in positions {
+        ix.accounts
+            .push(AccountMeta::new(position_address(&keys.vault, mint), false));
+        ix.accounts.push(AccountMeta::new_readonly(*pool, false));
+    }
+    ix
 }
 
 pub use native_log::{decode_events, event_payloads};

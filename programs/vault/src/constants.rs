@@ -79,3 +79,23 @@ pub const AUM_BANDS: usize = 5;
 pub const MAX_LEVERAGE_BPS: u32 = 150_000;
 /// No vault may let a leveraged position end a transaction below this health factor (1.1).
 pub const MIN_HEALTH_FACTOR_FLOOR_BPS: u16 = 11_000;
+
+/// Seconds in a day (the circuit breaker's daily window, aligned to UTC midnight).
+pub const SECONDS_PER_DAY: u64 = 24 * 60 * 60;
+/// Share prices in the circuit breaker are base units per share scaled by this.
+pub const PRICE_SCALE: u128 = 1_000_000_000_000;
+/// Default and ceiling of the mark freshness required for NAV-dependent operations.
+pub const DEFAULT_MAX_MARK_AGE_SECONDS: u32 = 60 * 60;
+pub const MAX_MARK_AGE_CEILING_SECONDS: u32 = 7 * 24 * 60 * 60;
+/// PDA seed of a [`crate::state::Position`]: `["position", vault, mint]`.
+pub const POSITION_SEED: &[u8] = b"position";
+/// PDA seed of a position's token account: `["position_tokens", vault, mint]`.
+pub const POSITION_TOKENS_SEED: &[u8] = b"position_tokens";
+/// Seed exit plan: sell 30% / 30% / 40% of the position at 2x / 5x / 10x.
+pub const DEFAULT_LADDER: [(u32, u16); 3] = [(20_000, 3_000), (50_000, 3_000), (100_000, 4_000)];
+/// Default stop loss: the position may be cut once worth half its cost.
+pub const DEFAULT_STOP_LOSS_BPS: u16 = 5_000;
+/// Default wait after a redemption matured before anyone may sell positions to pay it.
+pub const DEFAULT_REDEMPTION_GRACE_SECONDS: u64 = 3 * 24 * 60 * 60;
+/// A permissionless sale for a redemption must fetch at least the conservative mark less this.
+pub const REDEMPTION_SALE_MAX_DISCOUNT_BPS: u64 = 500;

@@ -124,4 +124,60 @@ pub enum VaultError {
     NotProposer,
     #[msg("The proposal can still take effect; it cannot be closed yet.")]
     ProposalStillLive,
+    #[msg("Some open position has not been marked recently enough; run mark_nav over every position first.")]
+    MarksStale,
+    #[msg("The signer is not the vault's keeper.")]
+    NotKeeper,
+    #[msg("Trading is paused by governance.")]
+    TradingPaused,
+    #[msg(
+        "The vault is reduce-only: positions may be reduced or closed, not opened or increased."
+    )]
+    ReduceOnly,
+    #[msg("The circuit breaker has tripped: the vault is reduce-only until governance resets it.")]
+    BreakerTripped,
+    #[msg("An emergency deleverage is under way: positions may only be reduced.")]
+    EmergencyDeleverage,
+    #[msg("The attested safety score is below the vault's minimum.")]
+    SafetyScoreTooLow,
+    #[msg("A safety score is a number from 0 to 100.")]
+    InvalidSafetyScore,
+    #[msg("The venue program is not on the vault's allowlist.")]
+    VenueNotAllowlisted,
+    #[msg("The pool is not on the vault's allowlist.")]
+    PoolNotAllowlisted,
+    #[msg("The mint is not on the vault's allowlist.")]
+    MintNotAllowlisted,
+    #[msg("The pool does not belong to the venue, or does not pair this mint with the base mint.")]
+    PoolMismatch,
+    #[msg("The buy is larger than the vault's maximum per trade.")]
+    MaxBuyExceeded,
+    #[msg("The vault already holds its maximum number of open positions.")]
+    MaxPositionsReached,
+    #[msg("The buy would take total exposure above the vault's limit.")]
+    MaxExposureExceeded,
+    #[msg("The buy would take exposure to this token above the vault's per-token limit.")]
+    TokenExposureExceeded,
+    #[msg("The position would be larger than the vault's AUM band allows as a share of NAV.")]
+    PositionTooLarge,
+    #[msg("Idle assets owed to pending redemptions may not be traded.")]
+    ReservedForRedemptions,
+    #[msg("The trade returned less than the caller's minimum (slippage).")]
+    SlippageExceeded,
+    #[msg("The position does not hold that many tokens.")]
+    InsufficientPositionTokens,
+    #[msg("That ladder step has already been taken.")]
+    LadderStepTaken,
+    #[msg("The position has not reached that ladder step's price multiple.")]
+    LadderNotReached,
+    #[msg("The reduce sells more than the ladder step allows.")]
+    LadderAmountExceeded,
+    #[msg("The position is not down to its stop-loss level.")]
+    StopNotReached,
+    #[msg("The exit plan is invalid: ladder multiples must rise above 1x, sell fractions must total at most 100%, and the stop must be below 1x.")]
+    InvalidExitPlan,
+    #[msg("No redemption is overdue: the request is not matured past its grace period, or idle assets already cover it.")]
+    RedemptionNotOverdue,
+    #[msg("The venue is not one the vault knows how to trade.")]
+    UnsupportedVenue,
 }

@@ -2,7 +2,8 @@
 //! indexers can follow a vault from its logs alone.
 
 use crate::state::{
-    ActionSnapshot, ChangeClass, GovernanceAction, Member, ProposalStatus, RiskLimits, VaultConfig,
+    ActionSnapshot, BreakerReason, ChangeClass, GovernanceAction, Member, ProposalStatus,
+    ReduceReason, RiskLimits, VaultConfig,
 };
 use anchor_lang::prelude::*;
 
@@ -172,4 +173,66 @@ pub struct DepositorClosed {
     pub investor: Pubkey,
     pub total_deposited: u64,
     pub total_withdrawn: u64,
+}
+
+/// One fill of a position: a buy (`buy`) or a sale for `reason`.
+#[event]
+pub struct PositionFilled {
+    pub vault: Pubkey,
+    pub mint: Pubkey,
+    pub venue: Pubkey,
+    pub pool: Pubkey,
+    pub buy: bool,
+    pub reason: Option<ReduceReason>,
+    /// Base units spent (buy) or received (sale).
+    pub base_amount: u64,
+    /// Tokens received (buy) or sold (sale).
+    pub token_amount: u64,
+    pub tokens_before: u64,
+    pub tokens_after: u64,
+    pub cost_before: u64,
+    pub cost_after: u64,
+    /// Profit or loss realized by this fill.
+    pub realized_pnl: i64,
+    /// What the remaining holding would fetch now.
+    pub mark_after: u64,
+    pub safety_score: u8,
+    pub nav_after: u64,
+    pub nav_high_after: u64,
+    pub idle_after: u64,
+    pub open_positions_after: u16,
+    pub total_exposure_after: u64,
+}
+
+#[event]
+pub struct PositionClosed {
+    pub vault: Pubkey,
+    pub mint: Pubkey,
+    pub realized_pnl: i64,
+    pub total_bought: u64,
+    pub total_sold: u64,
+    /// Tokens found in the account beyond the books (donations, rounding) and burned.
+    pub dust_burned: u64,
+}
+
+#[event]
+pub struct NavMarked {
+    pub vault: Pubkey,
+    pub positions_marked: u16,
+    pub nav_before: u64,
+    pub nav_after: u64,
+    pub nav_high_after: u64,
+    pub round: u64,
+    pub round_remaining: u16,
+    pub last_full_mark_at: i64,
+}
+
+#[event]
+pub struct BreakerTripped {
+    pub vault: Pubkey,
+    pub reason: BreakerReason,
+    pub price: u128,
+    pub price_high: u128,
+    pub day_start_price: u128,
+    pub price_high_water: u128,
 }

@@ -16,6 +16,7 @@ pub mod log;
 pub mod math;
 pub mod state;
 pub mod token;
+pub mod venues;
 
 use instructions::*;
 use state::{GovernanceAction, WithdrawAmount};
@@ -102,5 +103,31 @@ pub mod vault {
     /// Permissionless: closes a finished proposal and refunds the proposer.
     pub fn close_proposal(ctx: Context<CloseProposal>) -> Result<()> {
         close_proposal_handler(ctx)
+    }
+
+    /// Keeper: opens or increases a position inside the vault's limits.
+    pub fn open_position(ctx: Context<OpenPosition>, args: OpenPositionArgs) -> Result<()> {
+        open_position_handler(ctx, args)
+    }
+
+    /// Keeper: sells part of a position (discretionary, a ladder step or the stop loss).
+    pub fn reduce_position(ctx: Context<ReducePosition>, args: ReduceArgs) -> Result<()> {
+        reduce_position_handler(ctx, args)
+    }
+
+    /// Keeper: sells the rest of a position and closes it.
+    pub fn close_position(ctx: Context<ClosePosition>, min_out: u64) -> Result<()> {
+        close_position_handler(ctx, min_out)
+    }
+
+    /// Permissionless: sells a position to pay a redemption overdue past its grace period.
+    pub fn sell_for_redemption(ctx: Context<SellForRedemption>, amount: u64) -> Result<()> {
+        sell_for_redemption_handler(ctx, amount)
+    }
+
+    /// Permissionless: re-marks positions (remaining accounts: position, pool pairs) and
+    /// evaluates the circuit breaker.
+    pub fn mark_nav<'info>(ctx: Context<'info, MarkNav<'info>>) -> Result<()> {
+        mark_nav_handler(ctx)
     }
 }

@@ -82,6 +82,7 @@ impl Vault {
         now: i64,
     ) -> Result<(u16, PerformanceCharge)> {
         let rate_bps = self.tier_of(d).performance_fee_bps;
+        self.require_fresh_marks(now)?;
         let price = self.share_price();
         let charge = d.crystallize(&price, rate_bps, now)?;
         self.fee_shares = add(self.fee_shares, charge.fee_shares)?;
@@ -98,7 +99,11 @@ impl Vault {
             amount >= self.config.min_deposit,
             VaultError::DepositBelowMinimum
         );
-        let shares = self.share_price().shares_for_assets_floor(amount)?;
+        self.require_fresh_marks(now)?;
+        // Positions valued high: a depositor never buys shares below their worth.
+        let shares = self
+            .share_price_for_deposit()
+            .shares_for_assets_floor(amount)?;
         require!(shares > 0, VaultError::ZeroShares);
 
         let net_after = add(d.net_deposits, amount)?;
@@ -113,11 +118,11 @@ impl Vault {
             VaultError::AboveTierMaximum
         );
 
-        let assets_after = add(self.total_assets(), amount)?;
+        let assets_after = add(self.total_assets_high(), amount)?;
         if assets_after > self.config.max_aum {
             crate::vlog!(
                 "the vault can accept at most {} more base units",
-                self.config.max_aum.saturating_sub(self.total_assets())
+                self.config.max_aum.saturating_sub(self.total_assets_high())
             );
             return err!(VaultError::AumCapExceeded);
         }
@@ -156,6 +161,7 @@ impl Vault {
             !d.withdraw_request.is_pending(),
             VaultError::WithdrawRequestPending
         );
+        self.require_fresh_marks(now)?;
         let price = self.share_price();
         let shares = match amount {
             WithdrawAmount::Shares(s) => s,
@@ -167,6 +173,7 @@ impl Vault {
         };
         let request = d.escrow_for_withdrawal(shares, &price, now)?;
         self.pending_withdraw_shares = add(self.pending_withdraw_shares, request.shares)?;
+        self.pending_withdraw_value = add(self.pending_withdraw_value, request.value)?;
         Ok(request)
     }
 
@@ -180,6 +187,7 @@ impl Vault {
         let rate = self.tier_of(d).management_fee_bps;
         let (request, fee) = d.cancel_withdrawal(rate, now)?;
         self.pending_withdraw_shares = sub(self.pending_withdraw_shares, request.shares)?;
+        self.pending_withdraw_value = sub(self.pending_withdraw_value, request.value)?;
         self.fee_shares = add(self.fee_shares, fee)?;
         d.restart_fee_clock(now);
         Ok((request, fee))
@@ -195,6 +203,7 @@ impl Vault {
             .checked_add(self.config.notice_seconds as i64)
             .ok_or(VaultError::MathOverflow)?;
         require!(now >= notice_end, VaultError::NoticePeriodActive);
+        self.require_fresh_marks(now)?;
 
         let value_now = self.share_price().assets_for_shares_floor(request.shares)?;
         let paid = value_now.min(request.value);
@@ -202,6 +211,7 @@ impl Vault {
 
         self.total_shares = sub(self.total_shares, request.shares)?;
         self.pending_withdraw_shares = sub(self.pending_withdraw_shares, request.shares)?;
+        self.pending_withdraw_value = sub(self.pending_withdraw_value, request.value)?;
         self.idle_assets = sub(self.idle_assets, paid)?;
         self.total_withdrawn = self
             .total_withdrawn
@@ -217,12 +227,17 @@ impl Vault {
     }
 
     /// Books the redemption of every fee share. Returns `(shares_burned, paid)`.
-    pub fn book_fee_collection(&mut self) -> Result<(u64, u64)> {
+    pub fn book_fee_collection(&mut self, now: i64) -> Result<(u64, u64)> {
         let shares = self.fee_shares;
         require!(shares > 0, VaultError::NoFeesToCollect);
+        self.require_fresh_marks(now)?;
         let paid = self.share_price().assets_for_shares_floor(shares)?;
         require!(paid > 0, VaultError::ZeroPayout);
-        require!(paid <= self.idle_assets, VaultError::InsufficientLiquidity);
+        // Fees are paid from what investors are not owed.
+        require!(
+            paid <= self.idle_assets.saturating_sub(self.pending_withdraw_value),
+            VaultError::InsufficientLiquidity
+        );
         self.fee_shares = 0;
         self.total_shares = sub(self.total_shares, shares)?;
         self.idle_assets = sub(self.idle_assets, paid)?;

@@ -31,12 +31,24 @@ pub(crate) fn vault(mgmt: u16, perf: u16) -> Vault {
         total_deposited: 0,
         total_withdrawn: 0,
         total_fees_collected: 0,
+        pending_withdraw_value: 0,
+        positions_value_low: 0,
+        positions_value_high: 0,
+        open_positions: 0,
+        total_exposure: 0,
+        realized_pnl: 0,
+        swap_fees_paid: 0,
+        mark_round: 0,
+        round_remaining: 0,
+        round_started_at: 0,
+        last_full_mark_at: 0,
         config: VaultConfig {
             keeper: Pubkey::new_unique(),
             fee_recipient: Pubkey::new_unique(),
             lockup_seconds: 10 * 86_400,
             notice_seconds: 3 * 86_400,
             crystallization_period_seconds: 0,
+            redemption_grace_seconds: 0,
             min_deposit: 1,
             max_aum: u64::MAX,
             deposits_paused: false,
@@ -57,7 +69,7 @@ pub(crate) fn vault(mgmt: u16, perf: u16) -> Vault {
             ],
         },
         risk: RiskLimits::seed_default(6).unwrap(),
-        breaker: BreakerState::fresh(SEED, 0),
+        breaker: BreakerState::fresh(PRICE_SCALE, 0),
         emergency_deleverage: false,
     }
 }
@@ -206,7 +218,7 @@ impl Ledger {
                 self.vault.charge_performance_fee(d, now)?;
             }
             Op::Collect => {
-                let (_, paid) = self.vault.book_fee_collection()?;
+                let (_, paid) = self.vault.book_fee_collection(self.now)?;
                 self.balance -= paid;
             }
         }
@@ -354,7 +366,7 @@ mod unreachable_by_deposits_alone {
         let mut v = vault(0, 0);
         v.fee_shares = 1;
         v.total_shares += 1;
-        let e = v.book_fee_collection().unwrap_err();
+        let e = v.book_fee_collection(0).unwrap_err();
         assert_eq!(code(e), u32::from(VaultError::ZeroPayout));
         assert_eq!(v.fee_shares, 1);
     }

@@ -47,6 +47,7 @@ pub enum GovernanceAction {
     SetMinDeposit(u64),
     SetMaxAum(u64),
     StartEmergencyDeleverage,
+    SetRedemptionGrace(u64),
 }
 
 /// How an action affects investors, which decides how long it waits after approval.
@@ -198,6 +199,8 @@ impl GovernanceAction {
             // Crystallizing more often lets fees catch price peaks: shorter is adverse.
             SetCrystallizationPeriod(v) => protective_if(*v >= c.crystallization_period_seconds),
             SetMinDeposit(_) => Neutral,
+            // A shorter grace gets overdue redemptions paid sooner.
+            SetRedemptionGrace(v) => protective_if(*v <= c.redemption_grace_seconds),
             SetMaxAum(v) => {
                 if *v <= c.max_aum {
                     Protective
@@ -378,7 +381,7 @@ pub fn apply_action(
         ResetCircuitBreaker => {
             let before = t.vault.breaker;
             require!(before.tripped, VaultError::NoChange);
-            t.vault.breaker = BreakerState::fresh(t.vault.total_assets(), now);
+            t.vault.breaker = BreakerState::fresh(t.vault.scaled_prices().0, now);
             (
                 ActionSnapshot::Breaker(before),
                 ActionSnapshot::Breaker(t.vault.breaker),
@@ -402,6 +405,10 @@ pub fn apply_action(
         })?,
         SetMaxAum(v) => config_change(t, &|c| {
             c.max_aum = *v;
+            Ok(())
+        })?,
+        SetRedemptionGrace(v) => config_change(t, &|c| {
+            c.redemption_grace_seconds = *v;
             Ok(())
         })?,
         StartEmergencyDeleverage => {

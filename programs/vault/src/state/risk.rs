@@ -37,6 +37,9 @@ pub struct RiskLimits {
     /// Lowest health factor a leveraged position may end a transaction at, basis points
     /// (1.3 is 13,000); never below `MIN_HEALTH_FACTOR_FLOOR_BPS`.
     pub min_health_factor_bps: u16,
+    /// Deposits, redemptions and new positions need every position marked within this many
+    /// seconds (a full `mark_nav` round).
+    pub max_mark_age_seconds: u32,
     /// Only reductions and closes are allowed while set.
     pub reduce_only: bool,
     /// Size-dependent caps, ascending by `nav_below`.
@@ -73,6 +76,7 @@ impl RiskLimits {
             daily_loss_limit_bps: 1_000,
             max_drawdown_bps: 1_500,
             min_health_factor_bps: 13_000,
+            max_mark_age_seconds: DEFAULT_MAX_MARK_AGE_SECONDS,
             reduce_only: false,
             bands: [
                 band(Some(50_000), 10_000, 15)?,
@@ -95,6 +99,10 @@ impl RiskLimits {
         require!(
             self.min_health_factor_bps >= MIN_HEALTH_FACTOR_FLOOR_BPS,
             VaultError::HealthFactorFloor
+        );
+        require!(
+            (1..=MAX_MARK_AGE_CEILING_SECONDS).contains(&self.max_mark_age_seconds),
+            VaultError::InvalidRiskLimits
         );
         let mut below = 0u64;
         for (i, b) in self.bands.iter().enumerate() {
@@ -128,6 +136,7 @@ impl RiskLimits {
             && self.daily_loss_limit_bps <= old.daily_loss_limit_bps
             && self.max_drawdown_bps <= old.max_drawdown_bps
             && self.min_health_factor_bps >= old.min_health_factor_bps
+            && self.max_mark_age_seconds <= old.max_mark_age_seconds
             && (self.reduce_only || !old.reduce_only)
             && self.bands.iter().zip(old.bands.iter()).all(|(n, o)| {
                 n.nav_below == o.nav_below
@@ -156,36 +165,121 @@ pub enum BreakerReason {
 
 /// Circuit-breaker bookkeeping. A tripped breaker makes the vault reduce-only until
 /// governance resets it; investors can still exit.
+///
+/// The breaker watches the share price (NAV per share, scaled by `PRICE_SCALE`), not NAV:
+/// deposits and redemptions move NAV without being gains or losses.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub struct BreakerState {
     pub tripped: bool,
     pub reason: BreakerReason,
     pub tripped_at: i64,
-    /// Start of the current trading day (unix time).
+    /// Start of the current trading day (unix time, UTC midnight).
     pub day_start: i64,
-    /// NAV when the current day started.
-    pub day_start_nav: u64,
-    /// Highest NAV marked since the last reset.
-    pub nav_high_water: u64,
+    /// Share price when the current day started.
+    pub day_start_price: u128,
+    /// Highest share price marked since the last reset.
+    pub price_high_water: u128,
 }
 
 impl BreakerState {
-    /// A fresh breaker baselined at `nav` and `now`.
-    pub fn fresh(nav: u64, now: i64) -> Self {
+    /// A fresh breaker baselined at share price `price` and time `now`.
+    pub fn fresh(price: u128, now: i64) -> Self {
         Self {
             tripped: false,
             reason: BreakerReason::None,
             tripped_at: 0,
-            day_start: now,
-            day_start_nav: nav,
-            nav_high_water: nav,
+            day_start: now - now.rem_euclid(SECONDS_PER_DAY as i64),
+            day_start_price: price,
+            price_high_water: price,
         }
+    }
+
+    /// Updates the day and the high-water mark and trips on a breach. `price_low` and
+    /// `price_high` are the share price with positions valued low and high: the high-water
+    /// mark only rises on `price_low` and a loss is only seen on `price_high`, so moving a pool
+    /// within one transaction can neither raise the mark nor fake a loss.
+    /// Returns the reason when this call tripped the breaker.
+    pub fn evaluate(
+        &mut self,
+        limits: &RiskLimits,
+        price_low: u128,
+        price_high: u128,
+        now: i64,
+    ) -> Option<BreakerReason> {
+        let today = now - now.rem_euclid(SECONDS_PER_DAY as i64);
+        if today > self.day_start {
+            self.day_start = today;
+            self.day_start_price = price_low;
+        }
+        self.price_high_water = self.price_high_water.max(price_low);
+        if self.tripped {
+            return None;
+        }
+        let below = |baseline: u128, limit_bps: u16| {
+            price_high.saturating_mul(BPS_DENOMINATOR as u128)
+                < baseline.saturating_mul((BPS_DENOMINATOR - limit_bps as u64) as u128)
+        };
+        let reason = if below(self.day_start_price, limits.daily_loss_limit_bps) {
+            BreakerReason::DailyLoss
+        } else if below(self.price_high_water, limits.max_drawdown_bps) {
+            BreakerReason::Drawdown
+        } else {
+            return None;
+        };
+        self.tripped = true;
+        self.reason = reason;
+        self.tripped_at = now;
+        Some(reason)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn breaker_trips_on_daily_loss_and_drawdown_at_the_boundary() {
+        let limits = RiskLimits::seed_default(6).unwrap(); // 10% daily, 15% drawdown
+        let day = SECONDS_PER_DAY as i64;
+        let mut b = BreakerState::fresh(1_000_000, 10 * day);
+        // Exactly 10% down is allowed; one unit more trips.
+        assert_eq!(b.evaluate(&limits, 900_000, 900_000, 10 * day + 5), None);
+        assert_eq!(
+            b.evaluate(&limits, 899_999, 899_999, 10 * day + 6),
+            Some(BreakerReason::DailyLoss)
+        );
+        assert!(b.tripped);
+        assert_eq!(
+            b.evaluate(&limits, 1, 1, 10 * day + 7),
+            None,
+            "already tripped"
+        );
+
+        // Drawdown across days: the day resets the daily baseline, not the high-water mark.
+        let mut b = BreakerState::fresh(1_000_000, 0);
+        assert_eq!(b.evaluate(&limits, 920_000, 920_000, day), None);
+        assert_eq!(b.day_start_price, 920_000);
+        assert_eq!(
+            b.evaluate(&limits, 850_000, 850_000, 2 * day),
+            None,
+            "exactly 15% below the mark"
+        );
+        assert_eq!(
+            b.evaluate(&limits, 849_999, 849_999, 3 * day),
+            Some(BreakerReason::Drawdown)
+        );
+    }
+
+    #[test]
+    fn breaker_ignores_prices_moved_inside_one_transaction() {
+        let limits = RiskLimits::seed_default(6).unwrap();
+        let mut b = BreakerState::fresh(1_000_000, 0);
+        // A pumped pool raises only the high valuation: the mark does not move.
+        b.evaluate(&limits, 1_000_000, 5_000_000, 10);
+        assert_eq!(b.price_high_water, 1_000_000);
+        // A dumped pool lowers only the low valuation: no loss is seen.
+        assert_eq!(b.evaluate(&limits, 100_000, 1_000_000, 20), None);
+    }
 
     #[test]
     fn seed_defaults_are_valid_and_scaled() {

@@ -40,6 +40,9 @@ pub struct VaultConfig {
     pub deposits_paused: bool,
     /// Keeper trading refused while set. Investor exits stay open.
     pub trading_paused: bool,
+    /// Seconds after a redemption matured (lock-up and notice passed) during which only the
+    /// keeper may sell positions to pay it; afterwards anyone may.
+    pub redemption_grace_seconds: u64,
     /// Investor tiers, ascending and contiguous.
     #[max_len(MAX_TIERS)]
     pub tiers: Vec<InvestorTier>,
@@ -89,6 +92,28 @@ pub struct Vault {
     pub total_withdrawn: u128,
     /// Lifetime base units paid to the fee recipient.
     pub total_fees_collected: u128,
+    /// Base units owed to pending withdrawal requests at their request value; trading may not
+    /// spend idle assets below this.
+    pub pending_withdraw_value: u64,
+
+    /// Sum over open positions of the lower of each position's two latest marks.
+    pub positions_value_low: u64,
+    /// Sum over open positions of the higher of each position's two latest marks.
+    pub positions_value_high: u64,
+    /// Positions holding tokens.
+    pub open_positions: u16,
+    /// Cost basis of all open positions, base units.
+    pub total_exposure: u64,
+    /// Lifetime realized profit and loss of trading, base units.
+    pub realized_pnl: i64,
+    /// Lifetime swap fees paid to venues, base units (estimated at the venue's fee rate).
+    pub swap_fees_paid: u64,
+    /// Current `mark_nav` round, positions still unmarked in it, and when it began.
+    pub mark_round: u64,
+    pub round_remaining: u16,
+    pub round_started_at: i64,
+    /// Start of the latest round in which every open position was marked.
+    pub last_full_mark_at: i64,
 
     /// Investor-facing configuration; governance changes it.
     pub config: VaultConfig,
@@ -101,14 +126,52 @@ pub struct Vault {
 }
 
 impl Vault {
-    /// Net asset value in base units. Until positions exist this is the idle balance.
+    /// Net asset value with each position at the lower of its two latest marks. The vault's
+    /// official NAV: redemptions, fees and reports use it.
     pub fn total_assets(&self) -> u64 {
-        self.idle_assets
+        self.idle_assets.saturating_add(self.positions_value_low)
     }
 
-    /// Price snapshot for share conversions.
+    /// Net asset value with each position at the higher of its two latest marks: deposits are
+    /// priced on it, so a depositor never buys shares below their value.
+    pub fn total_assets_high(&self) -> u64 {
+        self.idle_assets.saturating_add(self.positions_value_high)
+    }
+
+    /// Share price for redemptions, fees and reports (positions valued low).
     pub fn share_price(&self) -> SharePrice {
         SharePrice::new(self.total_assets(), self.total_shares)
+    }
+
+    /// Share price for deposits (positions valued high).
+    pub fn share_price_for_deposit(&self) -> SharePrice {
+        SharePrice::new(self.total_assets_high(), self.total_shares)
+    }
+
+    /// `(low, high)` share prices scaled by `PRICE_SCALE`, for the circuit breaker.
+    pub fn scaled_prices(&self) -> (u128, u128) {
+        let scaled = |assets: u64| {
+            (assets as u128 + VIRTUAL_ASSETS as u128).saturating_mul(PRICE_SCALE)
+                / (self.total_shares as u128 + VIRTUAL_SHARES as u128)
+        };
+        (
+            scaled(self.total_assets()),
+            scaled(self.total_assets_high()),
+        )
+    }
+
+    /// Refuses NAV-dependent operations when some open position has not been marked within
+    /// the freshness limit.
+    pub fn require_fresh_marks(&self, now: i64) -> Result<()> {
+        if self.open_positions == 0 {
+            return Ok(());
+        }
+        let age = now.saturating_sub(self.last_full_mark_at);
+        if age > self.risk.max_mark_age_seconds as i64 {
+            crate::vlog!("positions last fully marked {}s ago", age);
+            return err!(VaultError::MarksStale);
+        }
+        Ok(())
     }
 
     /// The tier that applies to an investor with `net_deposits` base units deposited. Investors
@@ -134,7 +197,14 @@ impl Vault {
             accounted <= self.total_shares,
             VaultError::InvariantViolated
         );
-        self.config.validate()
+        require!(
+            self.positions_value_low <= self.positions_value_high
+                && (self.open_positions > 0
+                    || (self.positions_value_high == 0 && self.total_exposure == 0)),
+            VaultError::InvariantViolated
+        );
+        self.config.validate()?;
+        self.risk.validate()
     }
 }
 
@@ -156,6 +226,10 @@ impl VaultConfig {
         );
         require!(self.min_deposit > 0, VaultError::InvalidMinDeposit);
         require!(self.max_aum > 0, VaultError::InvalidAumCap);
+        require!(
+            self.redemption_grace_seconds <= MAX_NOTICE_SECONDS,
+            VaultError::NoticeTooLong
+        );
         Ok(())
     }
 }

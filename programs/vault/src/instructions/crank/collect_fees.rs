@@ -38,7 +38,7 @@ pub fn collect_fees_handler(ctx: Context<CollectFees>) -> Result<()> {
     let vault = &mut accounts.vault;
     let assets_before = vault.total_assets();
     let shares_before = vault.total_shares;
-    let (shares, paid) = vault.book_fee_collection()?;
+    let (shares, paid) = vault.book_fee_collection(crate::instructions::shared::now()?)?;
 
     vault_signer_seeds!(vault, seeds);
     transfer_exact(

@@ -26,6 +26,8 @@ pub struct InitializeVaultParams {
     pub lockup_seconds: u64,
     pub notice_seconds: u64,
     pub crystallization_period_seconds: u64,
+    /// Wait after a redemption matured before anyone may sell positions to pay it.
+    pub redemption_grace_seconds: u64,
     pub min_deposit: u64,
     pub max_aum: u64,
     /// Investor tiers; `None` takes the seed tiers scaled to the mint's decimals.
@@ -133,6 +135,7 @@ pub fn initialize_vault_handler(
         max_aum: params.max_aum,
         deposits_paused: false,
         trading_paused: false,
+        redemption_grace_seconds: params.redemption_grace_seconds,
         tiers,
     };
     config.validate()?;
@@ -200,11 +203,24 @@ pub fn initialize_vault_handler(
         total_deposited: 0,
         total_withdrawn: 0,
         total_fees_collected: 0,
+        pending_withdraw_value: 0,
+        positions_value_low: 0,
+        positions_value_high: 0,
+        open_positions: 0,
+        total_exposure: 0,
+        realized_pnl: 0,
+        swap_fees_paid: 0,
+        mark_round: 0,
+        round_remaining: 0,
+        round_started_at: now,
+        last_full_mark_at: now,
         config,
         risk,
-        breaker: BreakerState::fresh(params.seed_assets, now),
+        breaker: BreakerState::fresh(0, now),
         emergency_deleverage: false,
     });
+    let (price, _) = vault.scaled_prices();
+    vault.breaker = BreakerState::fresh(price, now);
     vault.invariant()?;
 
     emit_event(&VaultInitialized {
