@@ -23,6 +23,8 @@ use spl_token_2022_interface::extension::ExtensionType;
 use std::collections::HashSet;
 
 pub mod amm_fixture;
+pub mod lender_fixture;
+pub mod leverage_fixture;
 pub mod trading_fixture;
 pub mod vault_fixture;
 
@@ -48,6 +50,42 @@ pub fn local_amm_entry(
     // SAFETY: as for `vault_entry`.
     let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
     local_amm::entry(program_id, accounts, data)
+}
+
+/// Entry shim for the local lender (see [`vault_entry`]).
+pub fn local_lender_entry(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> ProgramResult {
+    // SAFETY: as for `vault_entry`.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    local_lender::entry(program_id, accounts, data)
+}
+
+/// A test-only program that calls the lender's `flash_borrow` through CPI, to show the lender
+/// refuses flash loans that are not top-level instructions. Accounts: the lender program, then
+/// `flash_borrow`'s accounts; data: the amount (u64 LE).
+pub const FLASH_CPI_PROBE_ID: Pubkey = Pubkey::new_from_array([7; 32]);
+
+pub fn flash_cpi_probe(
+    _program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> ProgramResult {
+    use anchor_lang::solana_program::program::invoke;
+    let amount = u64::from_le_bytes(data[..8].try_into().expect("amount"));
+    let r = local_lender::client::ReserveKeys {
+        market: Pubkey::default(),
+        reserve: *accounts[1].key,
+        mint: *accounts[2].key,
+        token_program: *accounts[6].key,
+        liquidity_vault: *accounts[3].key,
+        collateral_vault: Pubkey::default(),
+        oracle: Pubkey::default(),
+    };
+    let ix = local_lender::client::flash_borrow(&r, accounts[4].key, amount);
+    invoke(&ix, &accounts[1..])
 }
 
 /// The two token programs a base mint may belong to.
@@ -161,6 +199,20 @@ pub fn assert_instruction_error(outcome: &TxOutcome, expected: InstructionError)
     }
 }
 
+/// Serialized size of a versioned transaction: signature count, signatures, message.
+pub fn versioned_size(tx: &solana_sdk::transaction::VersionedTransaction) -> usize {
+    let n = tx.signatures.len();
+    let sig_len_prefix = if n < 0x80 { 1 } else { 2 };
+    sig_len_prefix + 64 * n + tx.message.serialize().len()
+}
+
+/// Serialized size of a legacy transaction.
+pub fn legacy_size(tx: &Transaction) -> usize {
+    let n = tx.signatures.len();
+    let sig_len_prefix = if n < 0x80 { 1 } else { 2 };
+    sig_len_prefix + 64 * n + tx.message_data().len()
+}
+
 /// A running local chain with our programs loaded.
 pub struct TestChain {
     pub ctx: ProgramTestContext,
@@ -179,6 +231,16 @@ impl TestChain {
         }
         pt.prefer_bpf(false);
         pt.add_program("local_amm", local_amm::ID, processor!(local_amm_entry));
+        pt.add_program(
+            "local_lender",
+            local_lender::ID,
+            processor!(local_lender_entry),
+        );
+        pt.add_program(
+            "flash_cpi_probe",
+            FLASH_CPI_PROBE_ID,
+            processor!(flash_cpi_probe),
+        );
         let ctx = pt.start_with_context().await;
         Self {
             ctx,
@@ -232,6 +294,106 @@ impl TestChain {
         TxOutcome {
             result: res.result,
             logs: res.metadata.map(|m| m.log_messages).unwrap_or_default(),
+        }
+    }
+
+    /// The blockhash the next transaction will use.
+    pub fn blockhash(&self) -> solana_sdk::hash::Hash {
+        self.ctx.last_blockhash
+    }
+
+    /// Sends `ixs` as a version-0 transaction using address lookup `tables`. Returns the
+    /// outcome and the serialized size in bytes (signatures included).
+    pub async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[solana_message::AddressLookupTableAccount],
+    ) -> (TxOutcome, usize) {
+        let payer = self.payer();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend(
+            signers
+                .iter()
+                .copied()
+                .filter(|k| k.pubkey() != payer.pubkey()),
+        );
+        let mut tx = self.versioned_tx(ixs, &all, tables);
+        if self.sent.contains(&tx.signatures[0]) {
+            self.next_slot().await;
+            tx = self.versioned_tx(ixs, &all, tables);
+        }
+        self.sent.insert(tx.signatures[0]);
+        let size = versioned_size(&tx);
+        let res = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await
+            .expect("banks client transport");
+        (
+            TxOutcome {
+                result: res.result,
+                logs: res.metadata.map(|m| m.log_messages).unwrap_or_default(),
+            },
+            size,
+        )
+    }
+
+    /// Builds (without sending) a version-0 transaction paid by the genesis payer.
+    pub fn versioned_tx(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[solana_message::AddressLookupTableAccount],
+    ) -> solana_sdk::transaction::VersionedTransaction {
+        let payer = self.payer();
+        let msg = solana_message::v0::Message::try_compile(
+            &payer.pubkey(),
+            ixs,
+            tables,
+            self.ctx.last_blockhash,
+        )
+        .expect("compile v0 message");
+        solana_sdk::transaction::VersionedTransaction::try_new(
+            solana_message::VersionedMessage::V0(msg),
+            signers,
+        )
+        .expect("sign v0 transaction")
+    }
+
+    /// Creates an address lookup table holding `addresses` and waits until it is usable.
+    pub async fn lookup_table(
+        &mut self,
+        addresses: Vec<Pubkey>,
+    ) -> solana_message::AddressLookupTableAccount {
+        use solana_address_lookup_table_interface::instruction as alt;
+        let payer = self.payer();
+        // The table's seed slot must be one the SlotHashes sysvar remembers.
+        self.next_slot().await;
+        let hashes: solana_sdk::slot_hashes::SlotHashes = self
+            .ctx
+            .banks_client
+            .get_sysvar()
+            .await
+            .expect("slot hashes");
+        let slot = hashes.first().map(|(s, _)| *s).expect("a recent slot");
+        let (create, table) = alt::create_lookup_table(payer.pubkey(), payer.pubkey(), slot);
+        self.send(&[create], &[]).await.unwrap();
+        for chunk in addresses.chunks(20) {
+            let extend = alt::extend_lookup_table(
+                table,
+                payer.pubkey(),
+                Some(payer.pubkey()),
+                chunk.to_vec(),
+            );
+            self.send(&[extend], &[]).await.unwrap();
+        }
+        // Addresses added in a slot become usable in the next one.
+        self.next_slot().await;
+        solana_message::AddressLookupTableAccount {
+            key: table,
+            addresses,
         }
     }
 

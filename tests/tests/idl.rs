@@ -44,4 +44,8 @@ fn idl_lists_every_error_with_its_code_and_message() {
         serde_json::from_str(&std::fs::read_to_string(root.join("idl/local_amm.json")).unwrap())
             .unwrap();
     assert_eq!(amm["address"], local_amm::ID.to_string());
+    let lender: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("idl/local_lender.json")).unwrap())
+            .unwrap();
+    assert_eq!(lender["address"], local_lender::ID.to_string());
 }

@@ -441,3 +441,244 @@ pub fn mark_nav(keys: &VaultKeys, positions: &[(Pubkey, Pubkey)]) -> Instruction
 }
 
 pub use native_log::{decode_events, event_payloads};
+
+/// Builders for whole leverage transactions (shared by the tests and the keeper).
+pub mod leverage {
+    use super::*;
+    use crate::instructions::{obligation_seed, OpenStepArgs, UnwindStepArgs};
+    use crate::state::FlightKind;
+    use local_lender::client::ReserveKeys;
+
+    /// Everything one leverage loop touches.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct LoopKeys {
+        pub vault: VaultKeys,
+        pub market: Market,
+        pub lender_market: Pubkey,
+        pub collateral_reserve: ReserveKeys,
+        pub borrow_reserve: ReserveKeys,
+    }
+
+    impl LoopKeys {
+        pub fn leverage_loop(&self) -> Pubkey {
+            Pubkey::find_program_address(
+                &[
+                    LOOP_SEED,
+                    self.vault.vault.as_ref(),
+                    self.market.mint.as_ref(),
+                ],
+                &crate::ID,
+            )
+            .0
+        }
+
+        pub fn loop_token_account(&self) -> Pubkey {
+            Pubkey::find_program_address(
+                &[
+                    LOOP_TOKENS_SEED,
+                    self.vault.vault.as_ref(),
+                    self.market.mint.as_ref(),
+                ],
+                &crate::ID,
+            )
+            .0
+        }
+
+        pub fn obligation(&self) -> Pubkey {
+            local_lender::client::obligation_address(
+                &self.lender_market,
+                &self.vault.vault,
+                obligation_seed(&self.market.mint),
+            )
+        }
+
+        fn loop_accounts(&self, actor: &Pubkey) -> crate::accounts::LoopAccounts {
+            let (_, _, pool_base_vault) = self
+                .market
+                .pool
+                .side(&self.vault.base_mint)
+                .unwrap_or_default();
+            let (_, _, pool_collateral_vault) =
+                self.market.pool.side(&self.market.mint).unwrap_or_default();
+            crate::accounts::LoopAccounts {
+                actor: *actor,
+                vault: self.vault.vault,
+                allowlist: self.vault.allowlist(),
+                leverage_loop: self.leverage_loop(),
+                collateral_mint: self.market.mint,
+                loop_token_account: self.loop_token_account(),
+                base_mint: self.vault.base_mint,
+                vault_token_account: self.vault.token_account,
+                venue_program: local_amm::ID,
+                pool: self.market.pool.pool,
+                pool_base_vault,
+                pool_collateral_vault,
+                lender_program: local_lender::ID,
+                market: self.lender_market,
+                obligation: self.obligation(),
+                collateral_reserve: self.collateral_reserve.reserve,
+                collateral_oracle: self.collateral_reserve.oracle,
+                borrow_reserve: self.borrow_reserve.reserve,
+                borrow_oracle: self.borrow_reserve.oracle,
+                reserve_collateral_vault: self.collateral_reserve.collateral_vault,
+                reserve_liquidity_vault: self.borrow_reserve.liquidity_vault,
+                base_token_program: self.vault.base_token_program,
+                collateral_token_program: self.market.token_program,
+                system_program: anchor_lang::system_program::ID,
+            }
+        }
+    }
+
+    /// One flash lender's part of the loan: a base-mint reserve, the amount, and its fee rate.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct FlashSource {
+        pub reserve: ReserveKeys,
+        pub amount: u64,
+        pub fee_bps: u16,
+    }
+
+    impl FlashSource {
+        pub fn repay(&self) -> u64 {
+            self.amount + local_lender::instructions::flash_fee(self.amount, self.fee_bps)
+        }
+    }
+
+    /// What all flash repays of `sources` pull.
+    pub fn repay_total(sources: &[FlashSource]) -> u64 {
+        sources.iter().map(FlashSource::repay).sum()
+    }
+
+    /// Optional compute-budget instructions placed first.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct ComputeBudget {
+        pub unit_limit: Option<u32>,
+        pub unit_price_micro_lamports: Option<u64>,
+    }
+
+    fn budget_ixs(b: ComputeBudget) -> Vec<Instruction> {
+        use solana_compute_budget_interface::ComputeBudgetInstruction as C;
+        let mut v = Vec::new();
+        if let Some(u) = b.unit_limit {
+            v.push(C::set_compute_unit_limit(u));
+        }
+        if let Some(p) = b.unit_price_micro_lamports {
+            v.push(C::set_compute_unit_price(p));
+        }
+        v
+    }
+
+    fn begin(keys: &LoopKeys, actor: &Pubkey, kind: FlightKind) -> Instruction {
+        ix(
+            crate::accounts::LeverageBegin {
+                actor: *actor,
+                vault: keys.vault.vault,
+                governance: keys.vault.governance(),
+                vault_token_account: keys.vault.token_account,
+                leverage_loop: keys.leverage_loop(),
+                instructions: solana_instructions_sysvar::ID,
+            },
+            crate::instruction::LeverageBegin { kind },
+        )
+    }
+
+    fn end(keys: &LoopKeys, actor: &Pubkey) -> Instruction {
+        ix(
+            crate::accounts::LeverageEnd {
+                l: keys.loop_accounts(actor),
+            },
+            crate::instruction::LeverageEnd {},
+        )
+    }
+
+    /// `[budget.., begin, flash_borrow x n, step, flash_repay x n, end]`.
+    fn wrap(
+        keys: &LoopKeys,
+        actor: &Pubkey,
+        kind: FlightKind,
+        sources: &[FlashSource],
+        step: Instruction,
+        budget: ComputeBudget,
+    ) -> Vec<Instruction> {
+        let mut v = budget_ixs(budget);
+        v.push(begin(keys, actor, kind));
+        let first_borrow = v.len();
+        for s in sources {
+            v.push(local_lender::client::flash_borrow(
+                &s.reserve,
+                &keys.vault.token_account,
+                s.amount,
+            ));
+        }
+        v.push(step);
+        for (i, s) in sources.iter().enumerate() {
+            v.push(local_lender::client::flash_repay(
+                actor,
+                &s.reserve,
+                &keys.vault.token_account,
+                s.amount,
+                (first_borrow + i) as u8,
+            ));
+        }
+        v.push(end(keys, actor));
+        v
+    }
+
+    /// The whole opening transaction.
+    pub fn open(
+        keys: &LoopKeys,
+        actor: &Pubkey,
+        sources: &[FlashSource],
+        args: OpenStepArgs,
+        budget: ComputeBudget,
+    ) -> Vec<Instruction> {
+        let step = ix(
+            keys.loop_accounts(actor),
+            crate::instruction::LeverageOpenStep { args },
+        );
+        wrap(keys, actor, FlightKind::Open, sources, step, budget)
+    }
+
+    /// The whole unwinding transaction.
+    pub fn unwind(
+        keys: &LoopKeys,
+        actor: &Pubkey,
+        sources: &[FlashSource],
+        args: UnwindStepArgs,
+        budget: ComputeBudget,
+    ) -> Vec<Instruction> {
+        let step = ix(
+            keys.loop_accounts(actor),
+            crate::instruction::LeverageUnwindStep { args },
+        );
+        wrap(keys, actor, FlightKind::Unwind, sources, step, budget)
+    }
+
+    pub fn check_health(keys: &LoopKeys) -> Instruction {
+        ix(
+            crate::accounts::CheckLoopHealth {
+                vault: keys.vault.vault,
+                leverage_loop: keys.leverage_loop(),
+                obligation: keys.obligation(),
+                collateral_reserve: keys.collateral_reserve.reserve,
+                collateral_oracle: keys.collateral_reserve.oracle,
+                borrow_reserve: keys.borrow_reserve.reserve,
+                borrow_oracle: keys.borrow_reserve.oracle,
+            },
+            crate::instruction::CheckLoopHealth {},
+        )
+    }
+
+    /// Adds a loop to a `mark_nav` instruction.
+    pub fn push_mark(mark: &mut Instruction, keys: &LoopKeys) {
+        mark.accounts
+            .push(AccountMeta::new(keys.leverage_loop(), false));
+        mark.accounts
+            .push(AccountMeta::new_readonly(keys.market.pool.pool, false));
+        mark.accounts
+            .push(AccountMeta::new_readonly(keys.obligation(), false));
+        mark.accounts.push(AccountMeta::new_readonly(
+            keys.borrow_reserve.reserve,
+            false,
+        ));
+    }
+}

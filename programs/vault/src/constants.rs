@@ -99,3 +99,10 @@ pub const DEFAULT_STOP_LOSS_BPS: u16 = 5_000;
 pub const DEFAULT_REDEMPTION_GRACE_SECONDS: u64 = 3 * 24 * 60 * 60;
 /// A permissionless sale for a redemption must fetch at least the conservative mark less this.
 pub const REDEMPTION_SALE_MAX_DISCOUNT_BPS: u64 = 500;
+
+/// PDA seed of a [`crate::state::LeverageLoop`]: `["loop", vault, collateral_mint]`.
+pub const LOOP_SEED: &[u8] = b"loop";
+/// PDA seed of a loop's collateral token account: `["loop_tokens", vault, collateral_mint]`.
+pub const LOOP_TOKENS_SEED: &[u8] = b"loop_tokens";
+/// Most flash lenders one leverage transaction may split its loan across.
+pub const MAX_FLASH_LENDERS: usize = 6;

@@ -180,4 +180,22 @@ pub enum VaultError {
     RedemptionNotOverdue,
     #[msg("The venue is not one the vault knows how to trade.")]
     UnsupportedVenue,
+    #[msg("A leverage transaction is in flight: nothing else may touch the vault until it ends.")]
+    LeverageInFlight,
+    #[msg("No leverage transaction is in flight.")]
+    NoLeverageInFlight,
+    #[msg("A leverage transaction must be top level and end with leverage_end for this vault in the same transaction.")]
+    LeverageEndMissing,
+    #[msg("The leverage step must run exactly once between begin and end.")]
+    LeverageStepMissing,
+    #[msg("The vault's balance does not match the leverage plan: the flash-repay delegation was used for something else.")]
+    LeverageBalanceMismatch,
+    #[msg("The leveraged position would end below the vault's minimum health factor.")]
+    HealthTooLow,
+    #[msg("The leveraged position would exceed the leverage cap of the vault's AUM band.")]
+    LeverageTooHigh,
+    #[msg("The lender program is not one the vault knows, or the account does not belong to this loop.")]
+    LenderMismatch,
+    #[msg("Only the keeper may run leverage transactions; a guardian may only unwind.")]
+    NotLeverageActor,
 }

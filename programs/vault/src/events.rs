@@ -236,3 +236,34 @@ pub struct BreakerTripped {
     pub day_start_price: u128,
     pub price_high_water: u128,
 }
+
+/// A leverage transaction ended: what it changed on the loop and the vault.
+#[event]
+pub struct LeverageChanged {
+    pub vault: Pubkey,
+    pub leverage_loop: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub open: bool,
+    pub actor: Pubkey,
+    /// Base units the vault's idle balance moved by (negative: capital committed).
+    pub idle_delta: i64,
+    pub collateral_before: u64,
+    pub collateral_after: u64,
+    pub debt_before: u64,
+    pub debt_after: u64,
+    pub capital_after: u64,
+    pub realized_pnl: i64,
+    pub health_bps: u64,
+    pub leverage_bps: u64,
+    pub exit_value: u64,
+    pub nav_after: u64,
+}
+
+#[event]
+pub struct LoopHealthChecked {
+    pub vault: Pubkey,
+    pub leverage_loop: Pubkey,
+    pub health_bps: u64,
+    pub min_health_bps: u16,
+    pub flagged: bool,
+}

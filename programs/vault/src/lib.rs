@@ -12,6 +12,7 @@ pub mod constants;
 pub mod error;
 pub mod events;
 pub mod instructions;
+pub mod lending;
 pub mod log;
 pub mod math;
 pub mod state;
@@ -19,7 +20,7 @@ pub mod token;
 pub mod venues;
 
 use instructions::*;
-use state::{GovernanceAction, WithdrawAmount};
+use state::{FlightKind, GovernanceAction, WithdrawAmount};
 
 declare_id!("5wkGVFhG7TPugxJ5nAR9qfUVRYqFMAdi6AHEzkerZooY");
 
@@ -129,5 +130,30 @@ pub mod vault {
     /// evaluates the circuit breaker.
     pub fn mark_nav<'info>(ctx: Context<'info, MarkNav<'info>>) -> Result<()> {
         mark_nav_handler(ctx)
+    }
+
+    /// Keeper (or a guardian, for emergency unwinds): starts a leverage transaction.
+    pub fn leverage_begin(ctx: Context<LeverageBegin>, kind: FlightKind) -> Result<()> {
+        leverage_begin_handler(ctx, kind)
+    }
+
+    /// The opening step: swap, deposit collateral, borrow, approve the flash repay.
+    pub fn leverage_open_step(ctx: Context<LoopAccounts>, args: OpenStepArgs) -> Result<()> {
+        leverage_open_step_handler(ctx, args)
+    }
+
+    /// The unwinding step: repay, withdraw collateral, swap back, approve the flash repay.
+    pub fn leverage_unwind_step(ctx: Context<LoopAccounts>, args: UnwindStepArgs) -> Result<()> {
+        leverage_unwind_step_handler(ctx, args)
+    }
+
+    /// Ends a leverage transaction after checking health, leverage, exposure and balances.
+    pub fn leverage_end(ctx: Context<LeverageEnd>) -> Result<()> {
+        leverage_end_handler(ctx)
+    }
+
+    /// Permissionless: flags a loop whose health factor is below the vault's minimum.
+    pub fn check_loop_health(ctx: Context<CheckLoopHealth>) -> Result<()> {
+        check_loop_health_handler(ctx)
     }
 }

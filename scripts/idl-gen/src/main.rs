@@ -10,7 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Programs whose IDL is published under `idl/`: (directory under `programs/`, IDL name).
-const PROGRAMS: &[(&str, &str)] = &[("vault", "vault"), ("local-amm", "local_amm")];
+const PROGRAMS: &[(&str, &str)] = &[
+    ("vault", "vault"),
+    ("local-amm", "local_amm"),
+    ("local-lender", "local_lender"),
+];
 
 fn main() -> ExitCode {
     let check = match std::env::args().nth(1).as_deref() {

@@ -3,6 +3,7 @@ pub mod creator;
 pub mod governance;
 pub mod investor;
 pub mod keeper;
+pub mod leverage;
 pub mod shared;
 
 pub use crank::*;
@@ -10,3 +11,4 @@ pub use creator::*;
 pub use governance::*;
 pub use investor::*;
 pub use keeper::*;
+pub use leverage::*;

@@ -64,6 +64,7 @@ impl Vault {
         d: &mut Depositor,
         now: i64,
     ) -> Result<ManagementCharge> {
+        self.require_not_in_flight()?;
         let rate_bps = self.tier_of(d).management_fee_bps;
         let shares_before = d.shares;
         let fee_shares = d.accrue_management_fee(rate_bps, now)?;
@@ -93,6 +94,7 @@ impl Vault {
     /// Checks the minimum deposit, the tier table, the AUM cap and that at least one share is
     /// bought; the caller moves the tokens.
     pub fn book_deposit(&mut self, d: &mut Depositor, amount: u64, now: i64) -> Result<u64> {
+        self.require_not_in_flight()?;
         require!(amount > 0, VaultError::ZeroAmount);
         require!(!self.config.deposits_paused, VaultError::DepositsPaused);
         require!(
@@ -157,6 +159,7 @@ impl Vault {
         amount: WithdrawAmount,
         now: i64,
     ) -> Result<WithdrawRequest> {
+        self.require_not_in_flight()?;
         require!(
             !d.withdraw_request.is_pending(),
             VaultError::WithdrawRequestPending
@@ -184,6 +187,7 @@ impl Vault {
         d: &mut Depositor,
         now: i64,
     ) -> Result<(WithdrawRequest, u64)> {
+        self.require_not_in_flight()?;
         let rate = self.tier_of(d).management_fee_bps;
         let (request, fee) = d.cancel_withdrawal(rate, now)?;
         self.pending_withdraw_shares = sub(self.pending_withdraw_shares, request.shares)?;
@@ -195,6 +199,7 @@ impl Vault {
 
     /// Books the payment of a matured request: the lesser of its value then and now.
     pub fn book_withdraw(&mut self, d: &mut Depositor, now: i64) -> Result<Payout> {
+        self.require_not_in_flight()?;
         let request = d.withdraw_request;
         require!(request.is_pending(), VaultError::NoWithdrawRequest);
         require!(now >= d.lockup_end, VaultError::LockupActive);
@@ -228,6 +233,7 @@ impl Vault {
 
     /// Books the redemption of every fee share. Returns `(shares_burned, paid)`.
     pub fn book_fee_collection(&mut self, now: i64) -> Result<(u64, u64)> {
+        self.require_not_in_flight()?;
         let shares = self.fee_shares;
         require!(shares > 0, VaultError::NoFeesToCollect);
         self.require_fresh_marks(now)?;

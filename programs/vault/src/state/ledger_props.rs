@@ -71,6 +71,8 @@ pub(crate) fn vault(mgmt: u16, perf: u16) -> Vault {
         risk: RiskLimits::seed_default(6).unwrap(),
         breaker: BreakerState::fresh(PRICE_SCALE, 0),
         emergency_deleverage: false,
+        flight: Flight::default(),
+        open_loops: 0,
     }
 }
 

@@ -211,11 +211,11 @@ impl Vault {
         Ok(())
     }
 
-    /// Counts `p` as marked in the current round. A round completes when every open position
-    /// has been marked in it; its start time is then the vault's NAV freshness. A new round
-    /// starts when the last one completed, or when the current one is already too old to
-    /// ever give a fresh NAV.
-    pub fn note_marked(&mut self, p: &mut Position, now: i64) {
+    /// Counts a position or loop as marked in the current round. A round completes when every
+    /// open position has been marked in it; its start time is then the vault's NAV
+    /// freshness. A new round starts when the last one completed, or when the current one is
+    /// already too old to ever give a fresh NAV.
+    pub fn note_marked_round(&mut self, marked_round: &mut u64, is_open: bool, now: i64) {
         let round_too_old =
             now.saturating_sub(self.round_started_at) > self.risk.max_mark_age_seconds as i64;
         if self.round_remaining == 0 || round_too_old {
@@ -223,13 +223,28 @@ impl Vault {
             self.round_remaining = self.open_positions;
             self.round_started_at = now;
         }
-        if p.marked_round != self.mark_round && p.amount > 0 {
-            p.marked_round = self.mark_round;
+        if *marked_round != self.mark_round && is_open {
+            *marked_round = self.mark_round;
             self.round_remaining = self.round_remaining.saturating_sub(1);
         }
         if self.round_remaining == 0 {
             self.last_full_mark_at = self.round_started_at;
         }
+    }
+
+    /// A position or loop that was still owed a mark in this round has closed.
+    pub fn note_closed(&mut self, marked_round: u64) {
+        if marked_round != self.mark_round && self.round_remaining > 0 {
+            self.round_remaining -= 1;
+            if self.round_remaining == 0 {
+                self.last_full_mark_at = self.round_started_at;
+            }
+        }
+    }
+
+    pub fn note_marked(&mut self, p: &mut Position, now: i64) {
+        let open = p.amount > 0;
+        self.note_marked_round(&mut p.marked_round, open, now);
     }
 
     /// Re-marks a position at exit value `value` (for its current amount) in `slot`.
@@ -332,13 +347,7 @@ impl Vault {
         self.swap_contribution(old, p.contribution())?;
         if p.amount == 0 {
             self.open_positions = self.open_positions.saturating_sub(1);
-            if p.marked_round != self.mark_round && self.round_remaining > 0 {
-                // It was still owed a mark in this round; it no longer needs one.
-                self.round_remaining -= 1;
-                if self.round_remaining == 0 {
-                    self.last_full_mark_at = self.round_started_at;
-                }
-            }
+            self.note_closed(p.marked_round);
         } else {
             self.note_marked(p, now);
         }

@@ -284,6 +284,7 @@ pub fn apply_action(
         ))
     };
     let listed = |was: bool| (ActionSnapshot::Listed(was), ActionSnapshot::Listed(!was));
+    t.vault.require_not_in_flight()?;
 
     let result = match action {
         SetRiskLimits(new) => {

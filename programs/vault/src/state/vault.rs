@@ -1,7 +1,7 @@
 use crate::constants::*;
 use crate::error::VaultError;
 use crate::math::shares::SharePrice;
-use crate::state::{BreakerState, RiskLimits};
+use crate::state::{BreakerState, Flight, RiskLimits};
 use anchor_lang::prelude::*;
 
 /// One row of the investor-tier table. An investor belongs to the highest tier whose
@@ -123,6 +123,10 @@ pub struct Vault {
     pub breaker: BreakerState,
     /// Set by governance or a guardian: leveraged positions are to be unwound.
     pub emergency_deleverage: bool,
+    /// The leverage transaction in flight, if any (never persists past its transaction).
+    pub flight: Flight,
+    /// Leveraged positions open (also counted in `open_positions`).
+    pub open_loops: u16,
 }
 
 impl Vault {

@@ -3,8 +3,8 @@ use crate::error::VaultError;
 use crate::events::{emit_event, VaultInitialized};
 use crate::math::shares::SharePrice;
 use crate::state::{
-    default_tiers, Allowlist, BreakerState, Governance, InvestorTier, Member, RiskLimits, Vault,
-    VaultConfig,
+    default_tiers, Allowlist, BreakerState, Flight, Governance, InvestorTier, Member, RiskLimits,
+    Vault, VaultConfig,
 };
 use crate::token::{check_base_mint, transfer_exact};
 use anchor_lang::prelude::*;
@@ -218,6 +218,8 @@ pub fn initialize_vault_handler(
         risk,
         breaker: BreakerState::fresh(0, now),
         emergency_deleverage: false,
+        flight: Flight::default(),
+        open_loops: 0,
     });
     let (price, _) = vault.scaled_prices();
     vault.breaker = BreakerState::fresh(price, now);

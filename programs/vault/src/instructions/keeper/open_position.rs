@@ -90,6 +90,7 @@ pub fn open_position_handler(ctx: Context<OpenPosition>, args: OpenPositionArgs)
     let venue = a.venue_program.key();
     let pool_key = a.pool.key();
 
+    a.vault.require_not_in_flight()?;
     require_may_add_risk(&a.vault, &a.keeper.key())?;
     require!(args.amount_in > 0, VaultError::ZeroAmount);
     require!(args.safety_score <= 100, VaultError::InvalidSafetyScore);

@@ -80,6 +80,7 @@ impl SellAccounts<'_> {
         let (now, slot) = (clock.unix_timestamp, clock.slot);
         let vault_key = self.vault.key();
         let mint = self.mint.key();
+        self.vault.require_not_in_flight()?;
         require!(amount > 0, VaultError::ZeroAmount);
         require!(
             amount <= self.position.amount,
