@@ -72,6 +72,7 @@ impl LeverageSetup {
         leverage::open(
             &self.keys,
             actor,
+            crate::next_order_id(),
             sources,
             OpenStepArgs {
                 capital,
@@ -92,6 +93,7 @@ impl LeverageSetup {
         leverage::unwind(
             &self.keys,
             actor,
+            crate::next_order_id(),
             &sources,
             UnwindStepArgs {
                 repay_debt: debt,

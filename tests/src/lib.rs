@@ -88,6 +88,13 @@ pub fn flash_cpi_probe(
     invoke(&ix, &accounts[1..])
 }
 
+static ORDER_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A fresh, ever-increasing client order id for keeper orders.
+pub fn next_order_id() -> u64 {
+    ORDER_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The two token programs a base mint may belong to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenProgram {

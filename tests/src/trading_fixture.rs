@@ -84,6 +84,7 @@ impl TestChain {
         score: u8,
     ) -> TxOutcome {
         let args = OpenPositionArgs {
+            order_id: crate::next_order_id(),
             amount_in,
             min_out,
             safety_score: score,
@@ -108,6 +109,7 @@ impl TestChain {
             &keeper.pubkey(),
             m,
             ReduceArgs {
+                order_id: crate::next_order_id(),
                 amount,
                 min_out,
                 reason,
@@ -118,7 +120,13 @@ impl TestChain {
 
     pub async fn close(&mut self, tv: &TradingVault, m: &Market, min_out: u64) -> TxOutcome {
         let keeper = tv.f.keeper.insecure_clone();
-        let ix = client::close_position(&tv.f.keys, &keeper.pubkey(), m, min_out);
+        let ix = client::close_position(
+            &tv.f.keys,
+            &keeper.pubkey(),
+            m,
+            min_out,
+            crate::next_order_id(),
+        );
         self.send(&[ix], &[&keeper]).await
     }
 

@@ -86,6 +86,44 @@ async fn opening_a_position_books_cost_tokens_and_marks() {
 }
 
 #[tokio::test]
+async fn an_order_executes_once_whatever_is_resent() {
+    let mut chain = TestChain::start().await;
+    let tv = chain.trading_vault(100 * UNIT, |_| {}).await;
+    let m = chain.market(&tv, 50 * UNIT, 50 * UNIT, 30).await;
+    let keeper = tv.f.keeper.insecure_clone();
+    let id = next_order_id();
+    let args = vault::instructions::OpenPositionArgs {
+        order_id: id,
+        amount_in: UNIT / 2,
+        min_out: 0,
+        safety_score: 80,
+        plan: None,
+    };
+    let ix = vault::client::open_position(&tv.f.keys, &keeper.pubkey(), &m, args);
+    chain
+        .send(std::slice::from_ref(&ix), &[&keeper])
+        .await
+        .unwrap();
+    // The same order again (on a fresh blockhash, as a retry after a timeout would be).
+    assert_error(
+        &chain.send(std::slice::from_ref(&ix), &[&keeper]).await,
+        VaultError::OrderIdReused,
+    );
+    // An older id.
+    let stale = vault::instructions::OpenPositionArgs {
+        order_id: id - 1,
+        ..args
+    };
+    let ix = vault::client::open_position(&tv.f.keys, &keeper.pubkey(), &m, stale);
+    assert_error(
+        &chain.send(&[ix], &[&keeper]).await,
+        VaultError::OrderIdReused,
+    );
+    assert_eq!(chain.position_state(&tv, &m).await.cost_basis, UNIT / 2);
+    assert_eq!(chain.vault_state(&tv.f).await.last_order_id, id);
+}
+
+#[tokio::test]
 async fn per_trade_score_and_sanity_limits_at_their_boundaries() {
     let mut chain = TestChain::start().await;
     let tv = chain.trading_vault(100 * UNIT, |_| {}).await;
@@ -108,6 +146,7 @@ async fn per_trade_score_and_sanity_limits_at_their_boundaries() {
     plan.ladder[1].multiple_bps = plan.ladder[0].multiple_bps;
     let keeper = tv.f.keeper.insecure_clone();
     let args = vault::instructions::OpenPositionArgs {
+        order_id: next_order_id(),
         amount_in: UNIT,
         min_out: 0,
         safety_score: 60,
@@ -229,6 +268,7 @@ async fn only_the_keeper_trades_and_only_where_allowlisted() {
     let other = chain.market(&tv, 50 * UNIT, 50 * UNIT, 30).await;
     let mallory = chain.funded_keypair(1_000_000_000).await;
     let args = vault::instructions::OpenPositionArgs {
+        order_id: next_order_id(),
         amount_in: UNIT,
         min_out: 0,
         safety_score: 90,
@@ -239,6 +279,7 @@ async fn only_the_keeper_trades_and_only_where_allowlisted() {
     // A pool of another token (with that pool's own vaults).
     let keeper = tv.f.keeper.insecure_clone();
     let args = vault::instructions::OpenPositionArgs {
+        order_id: next_order_id(),
         amount_in: UNIT,
         min_out: 0,
         safety_score: 90,
@@ -522,13 +563,14 @@ async fn reduce_and_close_refusals_and_bookkeeping() {
         &mallory.pubkey(),
         &m,
         vault::instructions::ReduceArgs {
+            order_id: next_order_id(),
             amount: 1,
             min_out: 0,
             reason: ReduceReason::Discretionary,
         },
     );
     assert_error(&chain.send(&[ix], &[&mallory]).await, VaultError::NotKeeper);
-    let ix = vault::client::close_position(&tv.f.keys, &mallory.pubkey(), &m, 0);
+    let ix = vault::client::close_position(&tv.f.keys, &mallory.pubkey(), &m, 0, next_order_id());
     assert_error(&chain.send(&[ix], &[&mallory]).await, VaultError::NotKeeper);
 
     // Someone donates tokens to the position account; closing burns them (they were never booked).

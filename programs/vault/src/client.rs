@@ -399,13 +399,19 @@ pub fn reduce_position(
     )
 }
 
-pub fn close_position(keys: &VaultKeys, keeper: &Pubkey, m: &Market, min_out: u64) -> Instruction {
+pub fn close_position(
+    keys: &VaultKeys,
+    keeper: &Pubkey,
+    m: &Market,
+    min_out: u64,
+    order_id: u64,
+) -> Instruction {
     ix(
         crate::accounts::ClosePosition {
             keeper: *keeper,
             trade: sell_accounts(keys, m),
         },
-        crate::instruction::ClosePosition { min_out },
+        crate::instruction::ClosePosition { min_out, order_id },
     )
 }
 
@@ -567,7 +573,7 @@ pub mod leverage {
         v
     }
 
-    fn begin(keys: &LoopKeys, actor: &Pubkey, kind: FlightKind) -> Instruction {
+    fn begin(keys: &LoopKeys, actor: &Pubkey, kind: FlightKind, order_id: u64) -> Instruction {
         ix(
             crate::accounts::LeverageBegin {
                 actor: *actor,
@@ -577,7 +583,7 @@ pub mod leverage {
                 leverage_loop: keys.leverage_loop(),
                 instructions: solana_instructions_sysvar::ID,
             },
-            crate::instruction::LeverageBegin { kind },
+            crate::instruction::LeverageBegin { kind, order_id },
         )
     }
 
@@ -591,16 +597,18 @@ pub mod leverage {
     }
 
     /// `[budget.., begin, flash_borrow x n, step, flash_repay x n, end]`.
+    #[allow(clippy::too_many_arguments)]
     fn wrap(
         keys: &LoopKeys,
         actor: &Pubkey,
         kind: FlightKind,
+        order_id: u64,
         sources: &[FlashSource],
         step: Instruction,
         budget: ComputeBudget,
     ) -> Vec<Instruction> {
         let mut v = budget_ixs(budget);
-        v.push(begin(keys, actor, kind));
+        v.push(begin(keys, actor, kind, order_id));
         let first_borrow = v.len();
         for s in sources {
             v.push(local_lender::client::flash_borrow(
@@ -627,6 +635,7 @@ pub mod leverage {
     pub fn open(
         keys: &LoopKeys,
         actor: &Pubkey,
+        order_id: u64,
         sources: &[FlashSource],
         args: OpenStepArgs,
         budget: ComputeBudget,
@@ -635,13 +644,22 @@ pub mod leverage {
             keys.loop_accounts(actor),
             crate::instruction::LeverageOpenStep { args },
         );
-        wrap(keys, actor, FlightKind::Open, sources, step, budget)
+        wrap(
+            keys,
+            actor,
+            FlightKind::Open,
+            order_id,
+            sources,
+            step,
+            budget,
+        )
     }
 
     /// The whole unwinding transaction.
     pub fn unwind(
         keys: &LoopKeys,
         actor: &Pubkey,
+        order_id: u64,
         sources: &[FlashSource],
         args: UnwindStepArgs,
         budget: ComputeBudget,
@@ -650,7 +668,15 @@ pub mod leverage {
             keys.loop_accounts(actor),
             crate::instruction::LeverageUnwindStep { args },
         );
-        wrap(keys, actor, FlightKind::Unwind, sources, step, budget)
+        wrap(
+            keys,
+            actor,
+            FlightKind::Unwind,
+            order_id,
+            sources,
+            step,
+            budget,
+        )
     }
 
     pub fn check_health(keys: &LoopKeys) -> Instruction {

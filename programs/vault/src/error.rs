@@ -198,4 +198,6 @@ pub enum VaultError {
     LenderMismatch,
     #[msg("Only the keeper may run leverage transactions; a guardian may only unwind.")]
     NotLeverageActor,
+    #[msg("This order id is not above the last executed one: the order already executed or was superseded.")]
+    OrderIdReused,
 }

@@ -117,8 +117,8 @@ pub mod vault {
     }
 
     /// Keeper: sells the rest of a position and closes it.
-    pub fn close_position(ctx: Context<ClosePosition>, min_out: u64) -> Result<()> {
-        close_position_handler(ctx, min_out)
+    pub fn close_position(ctx: Context<ClosePosition>, min_out: u64, order_id: u64) -> Result<()> {
+        close_position_handler(ctx, min_out, order_id)
     }
 
     /// Permissionless: sells a position to pay a redemption overdue past its grace period.
@@ -133,8 +133,12 @@ pub mod vault {
     }
 
     /// Keeper (or a guardian, for emergency unwinds): starts a leverage transaction.
-    pub fn leverage_begin(ctx: Context<LeverageBegin>, kind: FlightKind) -> Result<()> {
-        leverage_begin_handler(ctx, kind)
+    pub fn leverage_begin(
+        ctx: Context<LeverageBegin>,
+        kind: FlightKind,
+        order_id: u64,
+    ) -> Result<()> {
+        leverage_begin_handler(ctx, kind, order_id)
     }
 
     /// The opening step: swap, deposit collateral, borrow, approve the flash repay.

@@ -73,6 +73,7 @@ pub(crate) fn vault(mgmt: u16, perf: u16) -> Vault {
         emergency_deleverage: false,
         flight: Flight::default(),
         open_loops: 0,
+        last_order_id: 0,
     }
 }
 

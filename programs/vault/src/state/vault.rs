@@ -127,6 +127,8 @@ pub struct Vault {
     pub flight: Flight,
     /// Leveraged positions open (also counted in `open_positions`).
     pub open_loops: u16,
+    /// Highest client order id executed; every keeper order must carry a higher one.
+    pub last_order_id: u64,
 }
 
 impl Vault {
@@ -162,6 +164,14 @@ impl Vault {
             scaled(self.total_assets()),
             scaled(self.total_assets_high()),
         )
+    }
+
+    /// Accepts a keeper order id once: it must exceed every id executed before. A resend of an
+    /// order that already landed is refused instead of trading twice.
+    pub fn consume_order_id(&mut self, order_id: u64) -> Result<()> {
+        require!(order_id > self.last_order_id, VaultError::OrderIdReused);
+        self.last_order_id = order_id;
+        Ok(())
     }
 
     /// Refuses NAV-dependent operations when some open position has not been marked within

@@ -220,6 +220,7 @@ pub fn initialize_vault_handler(
         emergency_deleverage: false,
         flight: Flight::default(),
         open_loops: 0,
+        last_order_id: 0,
     });
     let (price, _) = vault.scaled_prices();
     vault.breaker = BreakerState::fresh(price, now);

@@ -12,6 +12,9 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 /// A buy: spend `amount_in` base units for at least `min_out` tokens.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OpenPositionArgs {
+    /// Client order id: must exceed every order id the vault executed before, so a resent
+    /// order can never execute twice.
+    pub order_id: u64,
     pub amount_in: u64,
     pub min_out: u64,
     /// The keeper's safety score for the token (0..=100), recorded on the position.
@@ -92,6 +95,7 @@ pub fn open_position_handler(ctx: Context<OpenPosition>, args: OpenPositionArgs)
 
     a.vault.require_not_in_flight()?;
     require_may_add_risk(&a.vault, &a.keeper.key())?;
+    a.vault.consume_order_id(args.order_id)?;
     require!(args.amount_in > 0, VaultError::ZeroAmount);
     require!(args.safety_score <= 100, VaultError::InvalidSafetyScore);
     require!(

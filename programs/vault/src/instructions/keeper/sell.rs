@@ -168,6 +168,8 @@ impl SellAccounts<'_> {
 /// A sale: `amount` tokens for at least `min_out` base units.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReduceArgs {
+    /// Client order id (see `OpenPositionArgs::order_id`).
+    pub order_id: u64,
     pub amount: u64,
     pub min_out: u64,
     pub reason: ReduceReason,
@@ -189,6 +191,7 @@ pub fn reduce_position_handler(ctx: Context<ReducePosition>, args: ReduceArgs) -
         VaultError::NotKeeper
     );
     require!(!t.vault.config.trading_paused, VaultError::TradingPaused);
+    t.vault.consume_order_id(args.order_id)?;
     require!(
         !matches!(args.reason, ReduceReason::Redemption | ReduceReason::Close),
         VaultError::InvalidExitPlan
@@ -206,10 +209,15 @@ pub struct ClosePosition<'info> {
 
 /// Keeper: sells whatever the position still holds (for at least `min_out`), burns any tokens
 /// beyond the books, and closes the position and its token account, refunding rent.
-pub fn close_position_handler(ctx: Context<ClosePosition>, min_out: u64) -> Result<()> {
+pub fn close_position_handler(
+    ctx: Context<ClosePosition>,
+    min_out: u64,
+    order_id: u64,
+) -> Result<()> {
     let keeper = ctx.accounts.keeper.key();
     let t = &mut ctx.accounts.trade;
     require!(t.vault.config.keeper == keeper, VaultError::NotKeeper);
+    t.vault.consume_order_id(order_id)?;
     if t.position.amount > 0 {
         require!(!t.vault.config.trading_paused, VaultError::TradingPaused);
         t.sell(t.position.amount, min_out, ReduceReason::Close)?;

@@ -32,10 +32,15 @@ pub struct LeverageBegin<'info> {
 /// Starts a leverage transaction: freezes the vault and records its balance. Refused unless
 /// it is a top-level instruction followed, in the same transaction, by `leverage_end` for
 /// this vault.
-pub fn leverage_begin_handler(ctx: Context<LeverageBegin>, kind: FlightKind) -> Result<()> {
+pub fn leverage_begin_handler(
+    ctx: Context<LeverageBegin>,
+    kind: FlightKind,
+    order_id: u64,
+) -> Result<()> {
     let a = &mut *ctx.accounts;
     a.vault.require_not_in_flight()?;
     require_leverage_actor(&a.vault, &a.governance, &a.actor.key(), kind)?;
+    a.vault.consume_order_id(order_id)?;
     if kind == FlightKind::Open {
         require_may_add_risk(&a.vault, &a.actor.key())?;
     }
