@@ -1,6 +1,11 @@
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use keeper::chain::rpc::RpcChain;
+use keeper::score::Weights;
+use keeper::sim::{self, Scenario, SimConfig};
+use solana_sdk::pubkey::Pubkey;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 /// Flashforge keeper.
 #[derive(Parser)]
@@ -12,37 +17,186 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Runs the whole system on the embedded chain: vault, governance, investors, a market of
+    /// honest launches and rugs, and the keeper trading it. No network, keys or configuration.
+    Sim {
+        /// Stress scenario.
+        #[arg(long, value_enum, default_value = "normal")]
+        scenario: Scenario,
+        /// Seed of the market generator (same seed, same run).
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Pools launched over the run.
+        #[arg(long, default_value_t = 120)]
+        pools: u32,
+        /// Ticks of 60 s to run (default: twice the pools, at least 120).
+        #[arg(long)]
+        ticks: Option<u32>,
+        /// Budget tier: 50, 500, 5k or 50k.
+        #[arg(long, default_value = "5k")]
+        tier: String,
+        /// Score weights (TOML); defaults built in.
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Output directory for summary.json, report.html and the journal.
+        #[arg(long, default_value = "sim-out")]
+        out: PathBuf,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Prints the pools created by the transactions in each file, one JSON object per file.
     Detect {
         /// Transaction files in any supported format.
         files: Vec<PathBuf>,
     },
+    /// Prints the safety report of a token (by mint) or of a local-AMM pool.
+    Score {
+        /// Mint or pool address.
+        address: String,
+        /// JSON-RPC endpoint.
+        #[arg(
+            long,
+            env = "KEEPER_RPC_URL",
+            default_value = "https://api.mainnet-beta.solana.com"
+        )]
+        rpc: String,
+        /// The quote mint pools are priced in (default: wrapped SOL).
+        #[arg(long, default_value = "So11111111111111111111111111111111111111112")]
+        quote: String,
+        /// Score weights (TOML); defaults built in.
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Print JSON instead of the human report.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn load_weights(path: Option<&PathBuf>) -> Result<Weights> {
+    match path {
+        None => Ok(Weights::default()),
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            toml::from_str(&text).with_context(|| format!("parsing weights in {}", p.display()))
+        }
+    }
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Detect { files } => {
-            let mut failed = false;
-            for f in files {
-                match keeper::detect::files::detect_file(&f) {
-                    Ok(pools) => println!(
-                        "{}",
-                        serde_json::json!({ "file": f.display().to_string(), "pools": pools })
-                    ),
-                    Err(e) => {
-                        failed = true;
-                        println!(
-                            "{}",
-                            serde_json::json!({ "file": f.display().to_string(), "pools": [], "error": e.to_string() })
-                        );
-                    }
-                }
+        Command::Detect { files } => detect(files),
+        Command::Sim {
+            scenario,
+            seed,
+            pools,
+            ticks,
+            tier,
+            weights,
+            out,
+            quiet,
+        } => {
+            let Some(preset) = keeper::strategy::preset(&tier) else {
+                let names: Vec<String> = keeper::strategy::presets()
+                    .into_iter()
+                    .map(|p| p.name)
+                    .collect();
+                bail!("unknown tier {tier:?}; choose one of {}", names.join(", "));
+            };
+            if pools == 0 {
+                bail!("--pools must be at least 1");
             }
-            if failed {
-                std::process::exit(1);
+            let cfg = SimConfig {
+                scenario,
+                seed,
+                pools,
+                ticks,
+                out: out.clone(),
+                preset,
+                weights: load_weights(weights.as_ref())?,
+                progress: !quiet,
+            };
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            // Natively, the programs' `msg!` lines go to standard output; keep them in a file
+            // beside the report instead of in the terminal.
+            let summary = {
+                let _redirect = keeper::sim::StdoutTo::file(&out.join("programs.log"))?;
+                rt.block_on(sim::run(cfg))
+            }?;
+            print!("{}", sim::report::terminal(&summary));
+            println!(
+                "wrote {} and {}",
+                out.join("summary.json").display(),
+                out.join("report.html").display()
+            );
+            Ok(())
+        }
+        Command::Score {
+            address,
+            rpc,
+            quote,
+            weights,
+            json,
+        } => {
+            let address = Pubkey::from_str(&address)
+                .with_context(|| format!("{address:?} is not a base58 address"))?;
+            let quote = Pubkey::from_str(&quote)
+                .with_context(|| format!("--quote {quote:?} is not a base58 address"))?;
+            let weights = load_weights(weights.as_ref())?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(score(address, &rpc, quote, &weights, json))
+        }
+    }
+}
+
+fn detect(files: Vec<PathBuf>) -> Result<()> {
+    let mut failed = false;
+    for f in files {
+        match keeper::detect::files::detect_file(&f) {
+            Ok(pools) => println!(
+                "{}",
+                serde_json::json!({ "file": f.display().to_string(), "pools": pools })
+            ),
+            Err(e) => {
+                failed = true;
+                println!(
+                    "{}",
+                    serde_json::json!({ "file": f.display().to_string(), "pools": [], "error": e.to_string() })
+                );
             }
         }
+    }
+    if failed {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+async fn score(
+    address: Pubkey,
+    rpc: &str,
+    quote: Pubkey,
+    weights: &Weights,
+    json: bool,
+) -> Result<()> {
+    let mut chain = RpcChain::new(rpc)?;
+    let account = keeper::chain::account(&mut chain, &address)
+        .await
+        .with_context(|| format!("reading {address} from {rpc}"))?
+        .with_context(|| format!("{address} has no account on {rpc}"))?;
+    let report =
+        keeper::gather::score_address(&mut chain, &address, &account, &quote, weights).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render());
     }
     Ok(())
 }

@@ -213,6 +213,41 @@ pub fn versioned_size(tx: &solana_sdk::transaction::VersionedTransaction) -> usi
     sig_len_prefix + 64 * n + tx.message.serialize().len()
 }
 
+/// Wire bytes of a versioned transaction.
+pub fn versioned_bytes(tx: &solana_sdk::transaction::VersionedTransaction) -> Vec<u8> {
+    let mut v = short_vec(tx.signatures.len());
+    for s in &tx.signatures {
+        v.extend_from_slice(s.as_ref());
+    }
+    v.extend(tx.message.serialize());
+    v
+}
+
+/// Wire bytes of a legacy transaction.
+pub fn legacy_bytes(tx: &Transaction) -> Vec<u8> {
+    let mut v = short_vec(tx.signatures.len());
+    for s in &tx.signatures {
+        v.extend_from_slice(s.as_ref());
+    }
+    v.extend(tx.message_data());
+    v
+}
+
+fn short_vec(mut n: usize) -> Vec<u8> {
+    let mut v = Vec::new();
+    loop {
+        let mut b = (n & 0x7f) as u8;
+        n >>= 7;
+        if n != 0 {
+            b |= 0x80;
+        }
+        v.push(b);
+        if n == 0 {
+            return v;
+        }
+    }
+}
+
 /// Serialized size of a legacy transaction.
 pub fn legacy_size(tx: &Transaction) -> usize {
     let n = tx.signatures.len();
@@ -220,23 +255,37 @@ pub fn legacy_size(tx: &Transaction) -> usize {
     sig_len_prefix + 64 * n + tx.message_data().len()
 }
 
+/// A processed transaction as a block feed would deliver it: the serialized transaction,
+/// its log, and whether it succeeded.
+#[derive(Clone, Debug)]
+pub struct FeedEntry {
+    pub bytes: Vec<u8>,
+    pub logs: Vec<String>,
+    pub ok: bool,
+}
+
 /// A running local chain with our programs loaded.
 pub struct TestChain {
     pub ctx: ProgramTestContext,
     sent: HashSet<Signature>,
+    /// When set, every processed transaction is appended to `feed` (the embedded chain's
+    /// stand-in for a block subscription).
+    pub record: bool,
+    pub feed: Vec<FeedEntry>,
 }
 
 impl TestChain {
     /// Starts a chain with the vault and the local AMM as native builtins and the real SPL
     /// Token, Token-2022 and associated-token programs.
     pub async fn start() -> Self {
-        let mut pt = ProgramTest::new("vault", vault::ID, processor!(vault_entry));
         // ProgramTest turns on debug logging of every instruction, written straight to
         // stderr (test capture does not see it). Keep errors only unless RUST_LOG asks.
+        let mut pt = ProgramTest::default();
         if std::env::var_os("RUST_LOG").is_none() {
             log::set_max_level(log::LevelFilter::Error);
         }
         pt.prefer_bpf(false);
+        pt.add_program("vault", vault::ID, processor!(vault_entry));
         pt.add_program("local_amm", local_amm::ID, processor!(local_amm_entry));
         pt.add_program(
             "local_lender",
@@ -252,6 +301,8 @@ impl TestChain {
         Self {
             ctx,
             sent: HashSet::new(),
+            record: false,
+            feed: Vec::new(),
         }
     }
 
@@ -292,16 +343,87 @@ impl TestChain {
             );
         }
         self.sent.insert(tx.signatures[0]);
+        let bytes = if self.record {
+            legacy_bytes(&tx)
+        } else {
+            Vec::new()
+        };
         let res = self
             .ctx
             .banks_client
             .process_transaction_with_metadata(tx)
             .await
             .expect("banks client transport");
-        TxOutcome {
+        let out = TxOutcome {
             result: res.result,
             logs: res.metadata.map(|m| m.log_messages).unwrap_or_default(),
+        };
+        if self.record {
+            self.feed.push(FeedEntry {
+                bytes,
+                logs: out.logs.clone(),
+                ok: out.result.is_ok(),
+            });
         }
+        out
+    }
+
+    /// Processes an already signed transaction as the cluster would, recording it in the feed
+    /// when recording is on. Returns the outcome and the compute units it consumed.
+    pub async fn process_signed(
+        &mut self,
+        tx: solana_sdk::transaction::VersionedTransaction,
+    ) -> (TxOutcome, u64) {
+        let bytes = if self.record {
+            versioned_bytes(&tx)
+        } else {
+            Vec::new()
+        };
+        let res = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await
+            .expect("banks client transport");
+        let units = res
+            .metadata
+            .as_ref()
+            .map(|m| m.compute_units_consumed)
+            .unwrap_or(0);
+        let out = TxOutcome {
+            result: res.result,
+            logs: res.metadata.map(|m| m.log_messages).unwrap_or_default(),
+        };
+        if self.record {
+            self.feed.push(FeedEntry {
+                bytes,
+                logs: out.logs.clone(),
+                ok: out.result.is_ok(),
+            });
+        }
+        (out, units)
+    }
+
+    /// Simulates a signed transaction against the current state without committing it.
+    /// Returns the result it would have, its log and the compute units it would consume.
+    pub async fn simulate_signed(
+        &mut self,
+        tx: solana_sdk::transaction::VersionedTransaction,
+    ) -> (TxOutcome, u64) {
+        let res = self
+            .ctx
+            .banks_client
+            .simulate_transaction(tx)
+            .await
+            .expect("banks client transport");
+        let (logs, units) = res
+            .simulation_details
+            .map(|d| (d.logs, d.units_consumed))
+            .unwrap_or_default();
+        let result = res
+            .result
+            .unwrap_or(Err(TransactionError::BlockhashNotFound));
+        (TxOutcome { result, logs }, units)
     }
 
     /// The blockhash the next transaction will use.
@@ -332,19 +454,29 @@ impl TestChain {
         }
         self.sent.insert(tx.signatures[0]);
         let size = versioned_size(&tx);
+        let bytes = if self.record {
+            versioned_bytes(&tx)
+        } else {
+            Vec::new()
+        };
         let res = self
             .ctx
             .banks_client
             .process_transaction_with_metadata(tx)
             .await
             .expect("banks client transport");
-        (
-            TxOutcome {
-                result: res.result,
-                logs: res.metadata.map(|m| m.log_messages).unwrap_or_default(),
-            },
-            size,
-        )
+        let out = TxOutcome {
+            result: res.result,
+            logs: res.metadata.map(|m| m.log_messages).unwrap_or_default(),
+        };
+        if self.record {
+            self.feed.push(FeedEntry {
+                bytes,
+                logs: out.logs.clone(),
+                ok: out.result.is_ok(),
+            });
+        }
+        (out, size)
     }
 
     /// Builds (without sending) a version-0 transaction paid by the genesis payer.
@@ -408,6 +540,9 @@ impl TestChain {
     pub async fn next_slot(&mut self) {
         let clock = self.clock().await;
         self.ctx.warp_to_slot(clock.slot + 1).expect("warp forward");
+        // A new blockhash makes every earlier signature unrepeatable; forget them so a long
+        // run does not accumulate them.
+        self.sent.clear();
         let mut after = self.clock().await;
         if after.unix_timestamp < clock.unix_timestamp {
             after.unix_timestamp = clock.unix_timestamp;
@@ -426,6 +561,19 @@ impl TestChain {
     /// Current unix time of the chain.
     pub async fn now(&mut self) -> i64 {
         self.clock().await.unix_timestamp
+    }
+
+    /// Advances the chain by `slots` slots (one new bank, one new blockhash) and its unix
+    /// time by `seconds`.
+    pub async fn warp(&mut self, seconds: i64, slots: u64) {
+        let before = self.clock().await;
+        self.ctx
+            .warp_to_slot(before.slot + slots.max(1))
+            .expect("warp forward");
+        self.sent.clear();
+        let mut clock = self.clock().await;
+        clock.unix_timestamp = before.unix_timestamp + seconds;
+        self.ctx.set_sysvar(&clock);
     }
 
     /// Advances the chain's unix time by `seconds` (and moves to a new slot).
@@ -626,6 +774,19 @@ impl TestChain {
             .unwrap()
             .unwrap_or_else(|| panic!("account {key} does not exist"))
             .owner
+    }
+
+    /// The account at `key`, if any.
+    pub async fn get_account(&mut self, key: &Pubkey) -> Option<solana_sdk::account::Account> {
+        self.ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .expect("banks client transport")
+    }
+
+    pub async fn rent(&mut self) -> solana_sdk::rent::Rent {
+        self.ctx.banks_client.get_rent().await.expect("rent sysvar")
     }
 
     pub async fn account_exists(&mut self, key: &Pubkey) -> bool {

@@ -1,0 +1,311 @@
+//! [`Chain`] over a cluster's JSON-RPC endpoint.
+//!
+//! Requests carry a timeout; a rate-limited or failing endpoint is retried a few times with
+//! backoff. Transactions are sent with preflight skipped because the executor simulates them
+//! itself first, and with `maxRetries: 0` because the executor owns rebroadcasting.
+
+use super::{Chain, FeedTx, Landed, RecentBlockhash, Simulation, TxFailure};
+use crate::detect::formats::parse_value;
+use anyhow::{anyhow, bail, Context, Result};
+use base64::Engine;
+use serde_json::{json, Value};
+use solana_sdk::account::Account;
+use solana_sdk::hash::Hash;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use solana_sdk::transaction::VersionedTransaction;
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct RpcChain {
+    url: String,
+    http: reqwest::Client,
+    /// Newest signature seen per watched program (the `until` of the next poll).
+    cursors: HashMap<Pubkey, String>,
+    next_id: u64,
+}
+
+impl RpcChain {
+    pub fn new(url: &str) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .connect_timeout(Duration::from_secs(5))
+            .build()?;
+        Ok(Self {
+            url: url.to_string(),
+            http,
+            cursors: HashMap::new(),
+            next_id: 1,
+        })
+    }
+
+    /// One JSON-RPC call; returns `result`. Retries 429 / 5xx / transport errors with
+    /// exponential backoff, at most four attempts.
+    pub async fn call(&mut self, method: &str, params: Value) -> Result<Value> {
+        let mut delay = Duration::from_millis(250);
+        let mut last_err = anyhow!("no attempt made");
+        for _ in 0..4 {
+            self.next_id += 1;
+            let body =
+                json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params});
+            match self.http.post(&self.url).json(&body).send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    if status.as_u16() == 429 || status.is_server_error() {
+                        last_err = anyhow!("{method}: HTTP {status}");
+                    } else if !status.is_success() {
+                        bail!("{method}: HTTP {status}");
+                    } else {
+                        let v: Value = resp
+                            .json()
+                            .await
+                            .with_context(|| format!("{method}: response is not JSON"))?;
+                        if let Some(e) = v.get("error") {
+                            bail!("{method}: {e}");
+                        }
+                        return Ok(v.get("result").cloned().unwrap_or(Value::Null));
+                    }
+                }
+                Err(e) => last_err = anyhow!("{method}: {e}"),
+            }
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+        Err(last_err)
+    }
+}
+
+fn b64(tx: &VersionedTransaction) -> Result<String> {
+    Ok(base64::engine::general_purpose::STANDARD.encode(flashforge_tests::versioned_bytes(tx)))
+}
+
+fn parse_account(v: &Value) -> Result<Option<Account>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let data = v["data"][0]
+        .as_str()
+        .ok_or_else(|| anyhow!("account data is not base64"))?;
+    Ok(Some(Account {
+        lamports: v["lamports"].as_u64().unwrap_or(0),
+        data: base64::engine::general_purpose::STANDARD.decode(data)?,
+        owner: Pubkey::from_str(v["owner"].as_str().unwrap_or_default())?,
+        executable: v["executable"].as_bool().unwrap_or(false),
+        rent_epoch: 0,
+    }))
+}
+
+/// A transaction error as JSON-RPC renders it, e.g. `{"InstructionError":[2,{"Custom":6021}]}`.
+fn failure(err: &Value, logs: &[String]) -> Option<TxFailure> {
+    if err.is_null() {
+        return None;
+    }
+    let custom_code = err["InstructionError"][1]["Custom"]
+        .as_u64()
+        .map(|c| c as u32);
+    Some(TxFailure {
+        message: err.to_string(),
+        custom_code,
+        program: custom_code.and_then(|_| super::failing_program(logs)),
+    })
+}
+
+fn log_lines(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.as_str().map(String::from))
+        .collect()
+}
+
+impl Chain for RpcChain {
+    async fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let list: Vec<String> = chunk.iter().map(|k| k.to_string()).collect();
+            let r = self
+                .call(
+                    "getMultipleAccounts",
+                    json!([list, {"encoding": "base64", "commitment": "confirmed"}]),
+                )
+                .await?;
+            let values = r["value"]
+                .as_array()
+                .ok_or_else(|| anyhow!("getMultipleAccounts: no value list"))?;
+            for v in values {
+                out.push(parse_account(v)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn largest_token_accounts(&mut self, mint: &Pubkey) -> Result<Vec<(Pubkey, u64)>> {
+        let r = self
+            .call(
+                "getTokenLargestAccounts",
+                json!([mint.to_string(), {"commitment": "confirmed"}]),
+            )
+            .await?;
+        let mut v = Vec::new();
+        for a in r["value"].as_array().into_iter().flatten() {
+            let key = Pubkey::from_str(a["address"].as_str().unwrap_or_default())?;
+            let amount: u64 = a["amount"].as_str().unwrap_or("0").parse()?;
+            v.push((key, amount));
+        }
+        Ok(v)
+    }
+
+    async fn now(&mut self) -> Result<i64> {
+        let slot = self
+            .call("getSlot", json!([{"commitment": "confirmed"}]))
+            .await?;
+        let t = self.call("getBlockTime", json!([slot])).await?;
+        t.as_i64().ok_or_else(|| anyhow!("getBlockTime: no time"))
+    }
+
+    async fn block_height(&mut self) -> Result<u64> {
+        self.call("getBlockHeight", json!([{"commitment": "confirmed"}]))
+            .await?
+            .as_u64()
+            .ok_or_else(|| anyhow!("getBlockHeight: not a number"))
+    }
+
+    async fn latest_blockhash(&mut self) -> Result<RecentBlockhash> {
+        let r = self
+            .call("getLatestBlockhash", json!([{"commitment": "confirmed"}]))
+            .await?;
+        Ok(RecentBlockhash {
+            hash: Hash::from_str(r["value"]["blockhash"].as_str().unwrap_or_default())
+                .map_err(|e| anyhow!("getLatestBlockhash: {e}"))?,
+            last_valid_height: r["value"]["lastValidBlockHeight"]
+                .as_u64()
+                .ok_or_else(|| anyhow!("getLatestBlockhash: no lastValidBlockHeight"))?,
+        })
+    }
+
+    async fn priority_fee(&mut self, accounts: &[Pubkey], percentile: u8) -> Result<u64> {
+        let list: Vec<String> = accounts.iter().take(128).map(|k| k.to_string()).collect();
+        let r = self
+            .call("getRecentPrioritizationFees", json!([list]))
+            .await?;
+        let mut fees: Vec<u64> = r
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["prioritizationFee"].as_u64())
+            .collect();
+        Ok(crate::execute::percentile(&mut fees, percentile))
+    }
+
+    async fn simulate(&mut self, tx: &VersionedTransaction) -> Result<Simulation> {
+        let r = self
+            .call(
+                "simulateTransaction",
+                json!([b64(tx)?, {"encoding": "base64", "sigVerify": false, "commitment": "confirmed"}]),
+            )
+            .await?;
+        let v = &r["value"];
+        let logs = log_lines(&v["logs"]);
+        Ok(Simulation {
+            err: failure(&v["err"], &logs),
+            logs,
+            units: v["unitsConsumed"].as_u64().unwrap_or(0),
+        })
+    }
+
+    async fn send(&mut self, tx: &VersionedTransaction) -> Result<Signature> {
+        let r = self
+            .call(
+                "sendTransaction",
+                json!([b64(tx)?, {"encoding": "base64", "skipPreflight": true, "maxRetries": 0}]),
+            )
+            .await?;
+        Signature::from_str(r.as_str().unwrap_or_default())
+            .map_err(|e| anyhow!("sendTransaction: {e}"))
+    }
+
+    async fn status(&mut self, sig: &Signature) -> Result<Option<Landed>> {
+        let r = self
+            .call(
+                "getSignatureStatuses",
+                json!([[sig.to_string()], {"searchTransactionHistory": true}]),
+            )
+            .await?;
+        let s = &r["value"][0];
+        if s.is_null() {
+            return Ok(None);
+        }
+        let level = s["confirmationStatus"].as_str().unwrap_or("processed");
+        if level == "processed" {
+            return Ok(None);
+        }
+        let t = self
+            .call(
+                "getTransaction",
+                json!([sig.to_string(), {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]),
+            )
+            .await?;
+        let logs = log_lines(&t["meta"]["logMessages"]);
+        Ok(Some(Landed {
+            err: failure(&s["err"], &logs),
+            logs,
+            slot: s["slot"].as_u64().unwrap_or(0),
+        }))
+    }
+
+    async fn poll(&mut self, programs: &[Pubkey]) -> Result<Vec<FeedTx>> {
+        let mut out = Vec::new();
+        for p in programs {
+            let mut opts = json!({"limit": 100, "commitment": "confirmed"});
+            if let Some(until) = self.cursors.get(p) {
+                opts["until"] = json!(until);
+            }
+            let sigs = self
+                .call("getSignaturesForAddress", json!([p.to_string(), opts]))
+                .await?;
+            let list = sigs.as_array().cloned().unwrap_or_default();
+            if let Some(newest) = list.first().and_then(|s| s["signature"].as_str()) {
+                let first_poll = !self.cursors.contains_key(p);
+                self.cursors.insert(*p, newest.to_string());
+                if first_poll {
+                    // Start from now: history is not replayed on the first poll.
+                    continue;
+                }
+            }
+            // Oldest first, so pools are seen in the order they were created.
+            for s in list.iter().rev() {
+                if !s["err"].is_null() {
+                    continue;
+                }
+                let Some(sig) = s["signature"].as_str() else {
+                    continue;
+                };
+                let t = self
+                    .call(
+                        "getTransaction",
+                        json!([sig, {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]),
+                    )
+                    .await?;
+                if t.is_null() {
+                    continue;
+                }
+                let slot = t["slot"].as_u64().unwrap_or(0);
+                let block_time = t["blockTime"].as_i64().unwrap_or(0);
+                for tx in parse_value(&t).map_err(|e| anyhow!("{sig}: {e}"))? {
+                    out.push(FeedTx {
+                        tx,
+                        slot,
+                        block_time,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn pause(&mut self) -> Result<()> {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        Ok(())
+    }
+}
