@@ -10,7 +10,7 @@ use crate::gather::{self, local_pool, PoolState, Probe};
 use crate::journal::{FillRow, Journal};
 use crate::score::{self, SafetyReport, Weights};
 use crate::strategy::{
-    self, Book, Entry, Exit, LeverageAction, LeveragePlan, LoopState, Preset, Watch,
+    self, Book, Entry, Exit, LeverageAction, LeveragePlan, LoopState, Preset, SkipReason, Watch,
 };
 use anchor_lang::AccountDeserialize;
 use anyhow::{Context, Result};
@@ -102,6 +102,8 @@ pub struct Stats {
     pub pools_seen: u64,
     pub pools_scored: u64,
     pub entries_skipped: u64,
+    /// Pools not bought, by reason (the tier's limits and the score at work).
+    pub skips: BTreeMap<SkipReason, u64>,
     pub orders_sent: u64,
     pub orders_filled: u64,
     pub orders_expired: u64,
@@ -113,6 +115,7 @@ pub struct Stats {
     pub ladder_sells: u64,
     pub stop_losses: u64,
     pub rug_exits: u64,
+    pub time_stops: u64,
     pub breaker_trips: u64,
     pub marks: u64,
     pub leverage_loops_opened: u64,
@@ -121,6 +124,9 @@ pub struct Stats {
     /// Mints bought, for the scenario's accounting of rugs bought.
     #[serde(skip)]
     pub mints_bought: Vec<Pubkey>,
+    /// Every token scored and its score.
+    #[serde(skip)]
+    pub scores: Vec<(Pubkey, u8)>,
 }
 
 impl Stats {
@@ -498,8 +504,14 @@ impl Keeper {
                 // Already reported; nothing can be sold until it thaws.
                 continue;
             }
-            let decision = strategy::exit(&pos, value_now, &watch);
             let now = chain.now().await?;
+            let decision = strategy::exit(
+                &pos,
+                value_now,
+                &watch,
+                now,
+                self.cfg.preset.max_hold_seconds,
+            );
             let slip = |v: u64| (v as u128 * 9_000 / 10_000) as u64;
             let (reason, amount, min_out, label) = match &decision {
                 Exit::Hold => continue,
@@ -523,6 +535,12 @@ impl Keeper {
                 ),
                 // Running from a rug takes whatever the pool still pays.
                 Exit::Run(why) => (ReduceReason::Close, pos.amount, 0, why.clone()),
+                Exit::TimeStop => (
+                    ReduceReason::Close,
+                    pos.amount,
+                    slip(value_now),
+                    "held past the time limit".to_string(),
+                ),
             };
             let decision_id = self.journal.record_decision(
                 now,
@@ -536,6 +554,7 @@ impl Keeper {
                 Exit::Ladder { .. } => self.stats.ladder_sells += 1,
                 Exit::StopLoss => self.stats.stop_losses += 1,
                 Exit::Run(_) => self.stats.rug_exits += 1,
+                Exit::TimeStop => self.stats.time_stops += 1,
                 Exit::Hold => {}
             }
             let order_id = self.take_order_id();
@@ -654,7 +673,10 @@ impl Keeper {
         let report = score::score(&g.inputs, &self.cfg.weights);
         let (decision, market) = match &g.pool {
             None => (
-                Entry::Skip("not a pool the vault can trade against its base token".into()),
+                Entry::Skip(
+                    SkipReason::NotTradeable,
+                    "not a pool the vault can trade against its base token".into(),
+                ),
                 None,
             ),
             Some(ps) => {
@@ -697,12 +719,14 @@ impl Keeper {
         let book = self.book();
         let e = self.evaluate(chain, pool, &book).await?;
         self.stats.pools_scored += 1;
+        self.stats.scores.push((e.token, e.report.score));
         let now = chain.now().await?;
         self.journal
             .record_score(&e.pool.pool, &e.token, &e.report, now)?;
         let (amount, min_out) = match &e.decision {
-            Entry::Skip(why) => {
+            Entry::Skip(reason, why) => {
                 self.stats.entries_skipped += 1;
+                *self.stats.skips.entry(*reason).or_default() += 1;
                 self.journal.record_decision(
                     now,
                     Some(&e.pool.pool),

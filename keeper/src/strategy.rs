@@ -32,6 +32,9 @@ pub struct Preset {
     pub max_impact_bps: u16,
     /// Slippage tolerated below the quote, basis points.
     pub slippage_bps: u16,
+    /// A position that reached no ladder step or stop within this many seconds is sold
+    /// (memecoin volume dies within hours; capital is better used elsewhere).
+    pub max_hold_seconds: i64,
     /// Leverage kept on the fund's core collateral, if any.
     pub leverage: Option<LeveragePlan>,
 }
@@ -69,6 +72,7 @@ pub fn presets() -> Vec<Preset> {
         max_exposure_per_token: max_total_exposure.min(10 * SOL),
         min_liquidity: max_buy * 20,
         max_impact_bps: 300,
+        max_hold_seconds: 2 * 3_600,
         slippage_bps: 100,
         leverage,
     };
@@ -136,11 +140,33 @@ pub struct Book {
     pub trading_allowed: bool,
 }
 
+/// Why a pool was not bought.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The vault accepts no new positions (breaker, pause, reduce-only, emergency).
+    TradingHalted,
+    /// The safety score is below the tier's minimum.
+    Score,
+    /// Too little liquidity.
+    Liquidity,
+    /// The tier's limit of orders in flight.
+    InFlight,
+    /// The tier's limit of open positions.
+    Positions,
+    /// No exposure room or cash left.
+    Budget,
+    /// The buy would return nothing.
+    NothingOut,
+    /// Not a pool the vault can trade.
+    NotTradeable,
+}
+
 /// The decision on a new pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
     Buy { amount: u64, min_out: u64 },
-    Skip(String),
+    Skip(SkipReason, String),
 }
 
 /// Whether and how much to buy of a newly scored pool whose reserves are
@@ -154,7 +180,10 @@ pub fn entry(
 ) -> Entry {
     let (token_reserve, quote_reserve) = reserves;
     if !book.trading_allowed {
-        return Entry::Skip("the vault does not accept new positions now".into());
+        return Entry::Skip(
+            SkipReason::TradingHalted,
+            "the vault does not accept new positions now".into(),
+        );
     }
     if report.score < p.min_safety_score {
         let worst = report
@@ -163,25 +192,28 @@ pub fn entry(
             .max_by_key(|d| d.points)
             .map(|d| format!("; worst: {} (-{})", d.check, d.points))
             .unwrap_or_default();
-        return Entry::Skip(format!(
-            "score {} below {}{worst}",
-            report.score, p.min_safety_score
-        ));
+        return Entry::Skip(
+            SkipReason::Score,
+            format!("score {} below {}{worst}", report.score, p.min_safety_score),
+        );
     }
     if quote_reserve < p.min_liquidity {
-        return Entry::Skip(format!(
-            "liquidity {quote_reserve} below {}",
-            p.min_liquidity
-        ));
+        return Entry::Skip(
+            SkipReason::Liquidity,
+            format!("liquidity {quote_reserve} below {}", p.min_liquidity),
+        );
     }
     if book.in_flight >= p.concurrent_trades {
-        return Entry::Skip(format!("{} orders already in flight", book.in_flight));
+        return Entry::Skip(
+            SkipReason::InFlight,
+            format!("{} orders already in flight", book.in_flight),
+        );
     }
     if book.open_positions >= p.max_positions {
-        return Entry::Skip(format!(
-            "{} positions open (the limit)",
-            book.open_positions
-        ));
+        return Entry::Skip(
+            SkipReason::Positions,
+            format!("{} positions open (the limit)", book.open_positions),
+        );
     }
     let room = p.max_total_exposure.saturating_sub(book.total_exposure);
     // Price impact of a buy of `a` is about a / (reserve + a); cap it.
@@ -194,14 +226,18 @@ pub fn entry(
         .min(book.idle)
         .min(impact_cap);
     if amount < p.max_buy / 10 || amount == 0 {
-        return Entry::Skip(format!(
-            "only {amount} could be spent (exposure or cash limit)"
-        ));
+        return Entry::Skip(
+            SkipReason::Budget,
+            format!("only {amount} could be spent (exposure or cash limit)"),
+        );
     }
     let out = quote(quote_reserve, token_reserve, amount, fee_bps);
     let min_out = (out as u128 * (10_000 - p.slippage_bps as u128) / 10_000) as u64;
     if min_out == 0 {
-        return Entry::Skip("the buy would return nothing".into());
+        return Entry::Skip(
+            SkipReason::NothingOut,
+            "the buy would return nothing".into(),
+        );
     }
     Entry::Buy { amount, min_out }
 }
@@ -219,6 +255,8 @@ pub enum Exit {
     StopLoss,
     /// Leave now: the pool or the token shows a rug in progress.
     Run(String),
+    /// Held too long without reaching a target: sell it all.
+    TimeStop,
 }
 
 /// Signals of a rug between two looks at a position's pool and mint.
@@ -232,8 +270,15 @@ pub struct Watch {
     pub frozen: bool,
 }
 
-/// The exit rule for `pos` worth `value_now` (what selling it all returns now).
-pub fn exit(pos: &Position, value_now: u64, watch: &Watch) -> Exit {
+/// The exit rule for `pos` worth `value_now` (what selling it all returns now) at `now`,
+/// given the tier's `max_hold_seconds`.
+pub fn exit(
+    pos: &Position,
+    value_now: u64,
+    watch: &Watch,
+    now: i64,
+    max_hold_seconds: i64,
+) -> Exit {
     if watch.frozen {
         return Exit::Run("the position's token account was frozen".into());
     }
@@ -273,6 +318,9 @@ pub fn exit(pos: &Position, value_now: u64, watch: &Watch) -> Exit {
                 };
             }
         }
+    }
+    if now.saturating_sub(pos.opened_at) >= max_hold_seconds {
+        return Exit::TimeStop;
     }
     Exit::Hold
 }

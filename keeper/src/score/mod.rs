@@ -45,8 +45,8 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Self {
-            mint_authority: 30,
-            freeze_authority: 25,
+            mint_authority: 40,
+            freeze_authority: 40,
             transfer_fee: 20,
             permanent_delegate: 45,
             transfer_hook: 25,
@@ -54,10 +54,10 @@ impl Default for Weights {
             non_transferable: 100,
             pausable: 30,
             changeable_extension: 10,
-            lp_not_burned: 20,
-            top1_concentration: 15,
-            top10_concentration: 15,
-            creator_holdings: 15,
+            lp_not_burned: 40,
+            top1_concentration: 20,
+            top10_concentration: 20,
+            creator_holdings: 30,
             low_liquidity: 20,
             mutable_metadata: 5,
             pool_too_new: 5,
@@ -179,12 +179,15 @@ impl Card {
 }
 
 /// Points lost for a share `bps` above `free_bps`, scaling to the full weight at 100%.
+/// Points for a concentration of `bps`: nothing up to `free_bps`, then rising linearly to the
+/// full weight at `free_bps` plus the larger of `free_bps` and 10% (a creator allowed 5% costs
+/// everything at 15%; ten holders allowed 30% cost everything at 60%).
 fn scaled(weight: u32, bps: u64, free_bps: u32) -> u32 {
     if bps <= free_bps as u64 {
         return 0;
     }
     let over = bps - free_bps as u64;
-    let room = (10_000u64.saturating_sub(free_bps as u64)).max(1);
+    let room = (free_bps as u64).max(1_000);
     ((weight as u64 * over).div_ceil(room)).min(weight as u64) as u32
 }
 

@@ -122,6 +122,11 @@ fn t22() -> Pubkey {
     spl_token_2022_interface::ID
 }
 
+/// A keypair drawn from the market's generator, so a seed fixes every address.
+fn keypair(rng: &mut ChaCha8Rng) -> Keypair {
+    Keypair::new_from_array(rng.gen())
+}
+
 impl Market {
     /// A market of `pools` launches over `ticks` ticks.
     pub async fn new(
@@ -142,11 +147,11 @@ impl Market {
         let span = (ticks * 3 / 4).max(1);
         let mut schedule: Vec<u32> = (0..pools).map(|_| rng.gen_range(0..span)).collect();
         schedule.sort_unstable();
-        let mm = Keypair::new();
+        let mm = keypair(&mut rng);
         chain.fund(&mm.pubkey(), 100_000_000_000).await;
         let mm_base = chain.token_account(&base, &mm.pubkey()).await;
         chain.mint_to(&base, &mm_base, u64::MAX / 4).await;
-        let crowd: Vec<Keypair> = (0..16).map(|_| Keypair::new()).collect();
+        let crowd: Vec<Keypair> = (0..16).map(|_| keypair(&mut rng)).collect();
         Ok(Self {
             rng,
             scenario,
@@ -215,8 +220,8 @@ impl Market {
     async fn launch(&mut self, chain: &mut TestChain, tick: u32) -> Result<()> {
         let kind = self.pick_kind();
         let payer = chain.payer();
-        let creator = Keypair::new();
-        let mint_kp = Keypair::new();
+        let creator = keypair(&mut self.rng);
+        let mint_kp = keypair(&mut self.rng);
         let mint = mint_kp.pubkey();
         let token_program = if kind == Kind::PermanentDelegate || self.rng.gen_bool(0.2) {
             t22()
@@ -384,7 +389,7 @@ impl Market {
         self.send(chain, &ixs, &[&creator]).await?;
 
         // 3. The rest of the supply: a crowd of holders, or the creator's hidden wallets.
-        let sybils: Vec<Keypair> = (0..n_sybils).map(|_| Keypair::new()).collect();
+        let sybils: Vec<Keypair> = (0..n_sybils).map(|_| keypair(&mut self.rng)).collect();
         let distributed = pool_tokens + creator_keeps + mm_tokens + sybil_each * n_sybils as u64;
         let rest = SUPPLY.saturating_sub(distributed);
         let mut ixs = Vec::new();

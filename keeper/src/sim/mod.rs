@@ -81,12 +81,20 @@ pub struct Summary {
     pub rugs_pulled: u64,
     pub rugs_bought: u64,
     pub rugs_avoided: u64,
+    /// Rugs bought, by the red flag they carried.
+    pub rugs_bought_by_kind: std::collections::BTreeMap<String, u64>,
+    /// Rugs whose safety score was below the tier's minimum (caught by the score alone).
+    pub rugs_rejected_by_score: u64,
+    /// Honest tokens whose score was below the minimum (false alarms).
+    pub honest_rejected_by_score: u64,
     pub honest_bought: u64,
     pub trades: u64,
     pub buys: u64,
     pub ladder_sells: u64,
     pub stop_losses: u64,
     pub rug_exits: u64,
+    pub time_stops: u64,
+    pub pools_skipped: std::collections::BTreeMap<crate::strategy::SkipReason, u64>,
     pub orders_sent: u64,
     pub orders_expired: u64,
     pub orders_rejected_by_vault: u64,
@@ -438,6 +446,17 @@ pub async fn run(cfg: SimConfig) -> Result<Summary> {
         .filter(|m| market.kinds.get(m).is_some_and(|k| k.is_rug()))
         .count() as u64;
     let honest_bought = keeper.stats.mints_bought.len() as u64 - rugs_bought;
+    let below = |rug: bool| {
+        keeper
+            .stats
+            .scores
+            .iter()
+            .filter(|(m, score)| {
+                *score < preset.min_safety_score
+                    && market.kinds.get(m).is_some_and(|k| k.is_rug() == rug)
+            })
+            .count() as u64
+    };
     let nav_end = v.total_assets();
     let realized = v.realized_pnl;
     let summary = Summary {
@@ -451,12 +470,25 @@ pub async fn run(cfg: SimConfig) -> Result<Summary> {
         rugs_pulled: market.stats.rugs_pulled,
         rugs_bought,
         rugs_avoided: market.stats.rugs_created - rugs_bought,
+        rugs_bought_by_kind: keeper
+            .stats
+            .mints_bought
+            .iter()
+            .filter_map(|m| market.kinds.get(m).filter(|k| k.is_rug()))
+            .fold(Default::default(), |mut acc, k| {
+                *acc.entry(format!("{k:?}")).or_default() += 1;
+                acc
+            }),
+        rugs_rejected_by_score: below(true),
+        honest_rejected_by_score: below(false),
         honest_bought,
         trades: keeper.trades.len() as u64,
         buys: keeper.stats.buys,
         ladder_sells: keeper.stats.ladder_sells,
         stop_losses: keeper.stats.stop_losses,
         rug_exits: keeper.stats.rug_exits,
+        time_stops: keeper.stats.time_stops,
+        pools_skipped: keeper.stats.skips.clone(),
         orders_sent: keeper.stats.orders_sent,
         orders_expired: keeper.stats.orders_expired,
         orders_rejected_by_vault: keeper.stats.orders_rejected_by_vault(),

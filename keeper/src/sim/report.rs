@@ -51,6 +51,13 @@ fn sol(units: i128) -> String {
     format!("{:.4}", units as f64 / SOL as f64)
 }
 
+fn skip_name(k: crate::strategy::SkipReason) -> String {
+    serde_json::to_value(k)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
 /// The human summary printed at the end of a run.
 pub fn terminal(s: &Summary) -> String {
     let mut o = String::new();
@@ -69,10 +76,21 @@ pub fn terminal(s: &Summary) -> String {
         s.rugs_bought,
         s.rugs_avoided
     );
+    let skips: Vec<String> = s
+        .pools_skipped
+        .iter()
+        .map(|(k, v)| format!("{} {v}", skip_name(*k)))
+        .collect();
     let _ = writeln!(
         o,
-        "trades     {} fills: {} buys, {} ladder sells, {} stop losses, {} rug exits",
-        s.trades, s.buys, s.ladder_sells, s.stop_losses, s.rug_exits
+        "score      {} rugs and {} honest tokens scored below the tier's minimum",
+        s.rugs_rejected_by_score, s.honest_rejected_by_score
+    );
+    let _ = writeln!(o, "skipped    {}", skips.join(" · "));
+    let _ = writeln!(
+        o,
+        "trades     {} fills: {} buys, {} ladder sells, {} stop losses, {} rug exits, {} time stops",
+        s.trades, s.buys, s.ladder_sells, s.stop_losses, s.rug_exits, s.time_stops
     );
     let _ = writeln!(
         o,
