@@ -382,3 +382,102 @@ impl Journal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(n: u8) -> DetectedPool {
+        DetectedPool {
+            venue: "local_amm",
+            program_id: Pubkey::new_from_array([1; 32]),
+            pool: Pubkey::new_from_array([n; 32]),
+            base_mint: Pubkey::new_from_array([2; 32]),
+            quote_mint: None,
+            lp_mint: None,
+            creator: Some(Pubkey::new_from_array([3; 32])),
+            signature: Some("sig".into()),
+        }
+    }
+
+    fn order(id: u64) -> OrderRow {
+        OrderRow {
+            order_id: id,
+            kind: "buy".into(),
+            mint: Some(Pubkey::new_from_array([9; 32])),
+            amount: 10,
+            min_out: 9,
+            signature: format!("s{id}"),
+            tx: vec![1, 2, 3],
+            last_valid_height: 150,
+        }
+    }
+
+    #[test]
+    fn everything_survives_a_reopen_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/dir/j.sqlite");
+        {
+            let j = Journal::open(&path).unwrap();
+            assert!(j.record_pool(&pool(5), 10, 100).unwrap());
+            assert!(!j.record_pool(&pool(5), 11, 101).unwrap(), "seen once");
+            j.record_order(&order(1), None, 100).unwrap();
+            j.record_order(&order(2), None, 100).unwrap();
+            j.set_order_status(1, OrderStatus::Filled, None, 101)
+                .unwrap();
+            j.set_meta("cursor", "42").unwrap();
+        }
+        let j = Journal::open(&path).unwrap();
+        let mode: String =
+            j.db.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(j.pool_count().unwrap(), 1);
+        assert_eq!(j.open_orders().unwrap(), vec![order(2)]);
+        assert_eq!(j.max_order_id().unwrap(), 2);
+        assert_eq!(j.get_meta("cursor").unwrap().as_deref(), Some("42"));
+        assert_eq!(j.order_status(1).unwrap().as_deref(), Some("filled"));
+    }
+
+    #[test]
+    fn an_order_id_is_journaled_once() {
+        let j = Journal::memory().unwrap();
+        j.record_order(&order(7), None, 0).unwrap();
+        assert!(j.record_order(&order(7), None, 0).is_err());
+        // A re-signed attempt replaces the transaction of the same order.
+        j.replace_order_tx(7, "again", &[9], 300, 1).unwrap();
+        let o = j.open_orders().unwrap().remove(0);
+        assert_eq!((o.signature.as_str(), o.last_valid_height), ("again", 300));
+    }
+
+    #[test]
+    fn a_failed_batch_leaves_nothing_behind() {
+        let mut j = Journal::memory().unwrap();
+        let r: Result<()> = j.batch(|j| {
+            j.record_pool(&pool(1), 1, 1)?;
+            anyhow::bail!("crash in the middle")
+        });
+        assert!(r.is_err());
+        assert_eq!(j.pool_count().unwrap(), 0);
+        j.batch(|j| j.record_pool(&pool(1), 1, 1).map(|_| ()))
+            .unwrap();
+        assert_eq!(j.pool_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn fills_are_recorded_once_per_order() {
+        let j = Journal::memory().unwrap();
+        let f = FillRow {
+            order_id: 3,
+            mint: Pubkey::new_from_array([4; 32]),
+            side: "sell",
+            base_amount: 100,
+            token_amount: 50,
+            realized_pnl: -7,
+            at: 9,
+        };
+        j.record_fill(&f).unwrap();
+        j.record_fill(&f).unwrap();
+        assert_eq!(j.fills().unwrap(), vec![f]);
+    }
+}

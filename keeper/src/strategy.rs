@@ -396,3 +396,284 @@ pub fn maintain(plan: &LeveragePlan, s: &LoopState) -> LeverageAction {
     };
     LeverageAction::Deleverage { debt, collateral }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::Deduction;
+    use proptest::prelude::*;
+
+    fn report(score: u8) -> SafetyReport {
+        SafetyReport {
+            score,
+            deductions: vec![Deduction {
+                check: "mint_authority",
+                points: 100 - score as u32,
+                evidence: String::new(),
+            }],
+            passed: vec![],
+        }
+    }
+
+    fn book() -> Book {
+        Book {
+            open_positions: 0,
+            total_exposure: 0,
+            idle: 100 * SOL,
+            in_flight: 0,
+            trading_allowed: true,
+        }
+    }
+
+    fn tier() -> Preset {
+        preset("5k").unwrap()
+    }
+
+    const DEEP: (u64, u64) = (1_000_000 * SOL, 1_000 * SOL);
+
+    #[test]
+    fn presets_follow_the_seed_tiers() {
+        let p: Vec<(String, u64, u8, u16)> = presets()
+            .into_iter()
+            .map(|p| (p.name, p.max_buy, p.min_safety_score, p.concurrent_trades))
+            .collect();
+        assert_eq!(
+            p,
+            vec![
+                ("50".into(), SOL / 20, 70, 1),
+                ("500".into(), SOL / 5, 65, 3),
+                ("5k".into(), SOL, 60, 10),
+                ("50k".into(), 5 * SOL, 55, 10),
+            ]
+        );
+        assert_eq!(preset("$5K").unwrap().name, "5k");
+        assert_eq!(preset("50000").unwrap().name, "50k");
+        assert!(preset("7k").is_none());
+        let r = tier().risk_limits(9).unwrap();
+        assert_eq!(
+            (
+                r.max_buy_per_trade,
+                r.min_safety_score,
+                r.max_open_positions
+            ),
+            (SOL, 60, 50)
+        );
+        assert_eq!(r.max_total_exposure, 20 * SOL);
+    }
+
+    #[test]
+    fn entry_buys_the_tier_size_with_slippage_room() {
+        match entry(&tier(), &report(90), DEEP, 30, &book()) {
+            Entry::Buy { amount, min_out } => {
+                assert_eq!(amount, SOL);
+                let out = quote(DEEP.1, DEEP.0, SOL, 30);
+                assert_eq!(min_out, out * 99 / 100);
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn entry_refusals_name_their_reason() {
+        let p = tier();
+        let skip = |r: &SafetyReport, res: (u64, u64), b: &Book| match entry(&p, r, res, 30, b) {
+            Entry::Skip(why, _) => Some(why),
+            Entry::Buy { .. } => None,
+        };
+        assert_eq!(skip(&report(59), DEEP, &book()), Some(SkipReason::Score));
+        assert_eq!(skip(&report(60), DEEP, &book()), None);
+        assert_eq!(
+            skip(&report(90), (1_000 * SOL, p.min_liquidity - 1), &book()),
+            Some(SkipReason::Liquidity)
+        );
+        let mut b = book();
+        b.trading_allowed = false;
+        assert_eq!(skip(&report(90), DEEP, &b), Some(SkipReason::TradingHalted));
+        let mut b = book();
+        b.in_flight = p.concurrent_trades;
+        assert_eq!(skip(&report(90), DEEP, &b), Some(SkipReason::InFlight));
+        let mut b = book();
+        b.open_positions = p.max_positions;
+        assert_eq!(skip(&report(90), DEEP, &b), Some(SkipReason::Positions));
+        let mut b = book();
+        b.total_exposure = p.max_total_exposure;
+        assert_eq!(skip(&report(90), DEEP, &b), Some(SkipReason::Budget));
+        let mut b = book();
+        b.idle = SOL / 20;
+        assert_eq!(skip(&report(90), DEEP, &b), Some(SkipReason::Budget));
+    }
+
+    #[test]
+    fn entry_shrinks_to_the_impact_cap_and_the_exposure_room() {
+        let p = tier();
+        // A 25-unit pool: 3% impact allows about 0.77 units.
+        let shallow = (1_000_000 * SOL, 25 * SOL);
+        match entry(&p, &report(90), shallow, 30, &book()) {
+            Entry::Buy { amount, .. } => {
+                assert_eq!(amount, (25 * SOL as u128 * 300 / 9_700) as u64)
+            }
+            e => panic!("{e:?}"),
+        }
+        let mut b = book();
+        b.total_exposure = p.max_total_exposure - SOL / 2;
+        match entry(&p, &report(90), DEEP, 30, &b) {
+            Entry::Buy { amount, .. } => assert_eq!(amount, SOL / 2),
+            e => panic!("{e:?}"),
+        }
+    }
+
+    fn position(cost: u64, amount: u64) -> Position {
+        Position {
+            version: 1,
+            bump: 0,
+            token_account_bump: 0,
+            vault: Default::default(),
+            mint: Default::default(),
+            token_program: Default::default(),
+            token_account: Default::default(),
+            venue: Default::default(),
+            pool: Default::default(),
+            amount,
+            ladder_base: amount,
+            cost_basis: cost,
+            realized_pnl: 0,
+            safety_score: 80,
+            opened_at: 1_000,
+            last_trade_at: 1_000,
+            plan: ExitPlan::default(),
+            mark_value: 0,
+            mark_slot: 0,
+            prior_mark_value: 0,
+            marked_round: 0,
+            total_bought: cost,
+            total_sold: 0,
+        }
+    }
+
+    const NOW: i64 = 2_000;
+    const HOLD: i64 = 1_000_000;
+
+    #[test]
+    fn exits_follow_the_plan() {
+        let w = Watch::default();
+        let p = position(100, 1_000);
+        assert_eq!(exit(&p, 150, &w, NOW, HOLD), Exit::Hold);
+        assert_eq!(
+            exit(&p, 200, &w, NOW, HOLD),
+            Exit::Ladder {
+                step: 0,
+                amount: 300
+            }
+        );
+        assert_eq!(exit(&p, 50, &w, NOW, HOLD), Exit::StopLoss);
+        assert_eq!(exit(&p, 51, &w, NOW, HOLD), Exit::Hold);
+        // Later steps, and the last step sells what is left.
+        let mut p2 = p.clone();
+        p2.plan.ladder[0].done = true;
+        assert_eq!(exit(&p2, 499, &w, NOW, HOLD), Exit::Hold);
+        assert_eq!(
+            exit(&p2, 500, &w, NOW, HOLD),
+            Exit::Ladder {
+                step: 1,
+                amount: 300
+            }
+        );
+        p2.plan.ladder[1].done = true;
+        p2.amount = 417;
+        assert_eq!(
+            exit(&p2, 1_000, &w, NOW, HOLD),
+            Exit::Ladder {
+                step: 2,
+                amount: 417
+            }
+        );
+        assert_eq!(
+            exit(&p, 150, &w, p.opened_at + 7_200, 7_200),
+            Exit::TimeStop
+        );
+        assert_eq!(exit(&p, 150, &w, p.opened_at + 7_199, 7_200), Exit::Hold);
+    }
+
+    #[test]
+    fn rug_signals_trigger_an_exit_before_anything_else() {
+        let p = position(100, 1_000);
+        let frozen = Watch {
+            frozen: true,
+            ..Default::default()
+        };
+        assert!(matches!(exit(&p, 900, &frozen, NOW, HOLD), Exit::Run(_)));
+        let minted = Watch {
+            supply_before: 1_000,
+            supply_now: 1_001,
+            ..Default::default()
+        };
+        assert!(matches!(exit(&p, 900, &minted, NOW, HOLD), Exit::Run(_)));
+        let pulled = Watch {
+            quote_reserve_before: 1_000,
+            quote_reserve_now: 499,
+            ..Default::default()
+        };
+        assert!(matches!(exit(&p, 900, &pulled, NOW, HOLD), Exit::Run(_)));
+        let dip = Watch {
+            quote_reserve_before: 1_000,
+            quote_reserve_now: 500,
+            ..Default::default()
+        };
+        assert_eq!(exit(&p, 150, &dip, NOW, HOLD), Exit::Hold);
+    }
+
+    fn plan() -> LeveragePlan {
+        tier().leverage.unwrap()
+    }
+
+    #[test]
+    fn a_healthy_loop_is_left_alone() {
+        let s = LoopState {
+            collateral_amount: 250,
+            collateral_value: 250,
+            threshold_bps: 9_000,
+            debt: 150,
+        };
+        assert_eq!(s.health_bps(), 15_000);
+        assert_eq!(maintain(&plan(), &s), LeverageAction::Hold);
+        let none = LoopState { debt: 0, ..s };
+        assert_eq!(maintain(&plan(), &none), LeverageAction::Hold);
+    }
+
+    proptest! {
+        /// Deleveraging at oracle value brings health back to at least the target, never repays
+        /// more than the debt, and never sells more collateral than there is.
+        #[test]
+        fn deleveraging_restores_the_target(
+            value in 1_000u64..1_000_000_000_000,
+            debt_share_bps in 6_500u64..8_900,
+            threshold in 7_000u64..9_500,
+        ) {
+            let debt = (value as u128 * debt_share_bps as u128 / 10_000) as u64;
+            let s = LoopState {
+                collateral_amount: value,
+                collateral_value: value,
+                threshold_bps: threshold,
+                debt,
+            };
+            let p = plan();
+            match maintain(&p, &s) {
+                LeverageAction::Hold => prop_assert!(s.health_bps() >= p.deleverage_below_bps),
+                LeverageAction::Deleverage { debt: repay, collateral } => {
+                    prop_assert!(s.health_bps() < p.deleverage_below_bps);
+                    prop_assert!(repay <= s.debt && collateral <= s.collateral_amount);
+                    let after = LoopState {
+                        collateral_amount: s.collateral_amount - collateral,
+                        collateral_value: s.collateral_value - repay,
+                        threshold_bps: threshold,
+                        debt: s.debt - repay,
+                    };
+                    if after.debt > 0 {
+                        prop_assert!(after.health_bps() + 1 >= p.target_health_bps,
+                            "health {} after repaying {repay}", after.health_bps());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -241,6 +241,8 @@ impl Chain for LocalChain {
     }
 
     async fn largest_token_accounts(&mut self, mint: &Pubkey) -> Result<Vec<(Pubkey, u64)>> {
+        // The index must include everything processed so far.
+        self.ingest().await;
         let keys = self.token_accounts.get(mint).cloned().unwrap_or_default();
         let accounts = self.accounts(&keys).await?;
         let mut v: Vec<(Pubkey, u64)> = keys
