@@ -2,6 +2,7 @@
 //! vault inside the limits the vault enforces.
 
 pub mod accounts;
+pub mod bench;
 pub mod chain;
 pub mod detect;
 pub mod execute;

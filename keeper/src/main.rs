@@ -45,6 +45,17 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Measures the keeper's hot paths and prints figures with same-run baselines.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+        /// Seconds each measurement runs for.
+        #[arg(long, default_value_t = 2.0, global = true)]
+        seconds: f64,
+        /// Print JSON instead of the table.
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Prints the pools created by the transactions in each file, one JSON object per file.
     Detect {
         /// Transaction files in any supported format.
@@ -73,6 +84,24 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Transactions per second: in-memory decode, and JSON bytes to pools.
+    Detect {
+        /// Transaction files (default: every file under ../shared/fixtures/tx).
+        files: Vec<PathBuf>,
+    },
+    /// Pool evaluations per second from cached accounts, and detection → signed transaction
+    /// latency, on a market launched on the embedded chain.
+    Keeper {
+        /// Pools launched for the measurement.
+        #[arg(long, default_value_t = 200)]
+        pools: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
 fn load_weights(path: Option<&PathBuf>) -> Result<Weights> {
     match path {
         None => Ok(Weights::default()),
@@ -88,6 +117,15 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Detect { files } => detect(files),
+        Command::Bench {
+            what,
+            seconds,
+            json,
+        } => bench(
+            what,
+            std::time::Duration::from_secs_f64(seconds.max(0.01)),
+            json,
+        ),
         Command::Sim {
             scenario,
             seed,
@@ -197,6 +235,80 @@ async fn score(
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", report.render());
+    }
+    Ok(())
+}
+
+fn bench(what: BenchWhat, min: std::time::Duration, json: bool) -> Result<()> {
+    use keeper::bench;
+    match what {
+        BenchWhat::Detect { files } => {
+            let files = if files.is_empty() {
+                bench::files_under(&bench::default_fixtures()?)?
+            } else {
+                files
+            };
+            let f = bench::detect_bench(&files, min)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&f)?);
+            } else {
+                println!(
+                    "detect: {} files, {} transactions, {} pools (one core)",
+                    f.files, f.transactions, f.pools
+                );
+                println!(
+                    "  (a) decode in-memory transaction   {:>12.0} tx/s  {:>9.0} ns/tx",
+                    f.decode_tx_per_s, f.decode_ns_per_tx
+                );
+                println!(
+                    "  (b) JSON bytes -> pools            {:>12.0} tx/s  {:>9.0} ns/tx",
+                    f.json_tx_per_s, f.json_ns_per_tx
+                );
+                println!(
+                    "  baseline: JSON parse to a value    {:>12.0} tx/s  ((b) is {:.2}x the baseline)",
+                    f.baseline_json_parse_tx_per_s,
+                    f.json_tx_per_s / f.baseline_json_parse_tx_per_s
+                );
+            }
+        }
+        BenchWhat::Keeper { pools, seed } => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let (e, l) = {
+                let _quiet = keeper::sim::StdoutTo::file(
+                    &std::env::temp_dir().join("keeper-bench-programs.log"),
+                )?;
+                rt.block_on(async {
+                    let mut r = bench::record_market(pools, seed).await?;
+                    let e = bench::evaluate_bench(&mut r, min).await?;
+                    let l = bench::latency_bench(&mut r, 20).await?;
+                    anyhow::Ok((e, l))
+                })?
+            };
+            if json {
+                println!("{}", serde_json::json!({"evaluate": e, "latency": l}));
+            } else {
+                println!("keeper: {} pools from cached accounts (one core)", e.pools);
+                println!(
+                    "  evaluations (gather + score + decide)  {:>10.0} /s  {:>8.1} us each",
+                    e.evaluations_per_s, e.us_per_evaluation
+                );
+                println!(
+                    "  baseline: score alone                  {:>10.0} /s  (evaluation is {:.1}x the score's cost)",
+                    e.baseline_score_only_per_s,
+                    e.baseline_score_only_per_s / e.evaluations_per_s
+                );
+                println!(
+                    "  detection -> signed vault transaction  p50 {:.1} us  p99 {:.1} us  max {:.1} us  ({} samples)",
+                    l.p50_us, l.p99_us, l.max_us, l.samples
+                );
+                println!(
+                    "  baseline: signing alone                p50 {:.1} us",
+                    l.baseline_sign_only_p50_us
+                );
+            }
+        }
     }
     Ok(())
 }

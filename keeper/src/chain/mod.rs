@@ -5,6 +5,7 @@
 //! mint, time and block height), what it writes (simulate, send, signature status), and the
 //! feed of new transactions it watches for pool creations.
 
+pub mod cache;
 pub mod local;
 pub mod rpc;
 

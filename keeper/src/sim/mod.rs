@@ -250,12 +250,29 @@ async fn govern(
     Ok(())
 }
 
-/// Runs the simulation and writes `summary.json`, `report.html` and the journal to `out`.
-pub async fn run(cfg: SimConfig) -> Result<Summary> {
-    let started = Instant::now();
-    std::fs::create_dir_all(&cfg.out).with_context(|| format!("creating {}", cfg.out.display()))?;
-    let ticks = cfg.ticks.unwrap_or((cfg.pools * 2).max(120));
+/// Everything a simulation runs: the embedded chain, the market, the keeper, and the
+/// vault's operators.
+pub struct World {
+    pub local: LocalChain,
+    pub market: Market,
+    pub keeper: Keeper,
+    pub ticks: u32,
+    f: VaultFixture,
+    two: [Keypair; 2],
+    core: Option<CoreCollateral>,
+}
 
+impl World {
+    /// The chain, the market and the keeper, without the operators.
+    pub fn into_parts(self) -> (LocalChain, Market, Keeper) {
+        (self.local, self.market, self.keeper)
+    }
+}
+
+/// Builds the world of `cfg`: chain, vault with governance and investors, core collateral and
+/// lender (for tiers that lever), market, and the keeper journaling to `journal`.
+pub async fn build(cfg: &SimConfig, journal: Journal) -> Result<World> {
+    let ticks = cfg.ticks.unwrap_or((cfg.pools * 2).max(120));
     let mut chain = TestChain::start().await;
     let base = chain.create_mint(TokenProgram::Spl, 9, &[]).await;
 
@@ -326,7 +343,7 @@ pub async fn run(cfg: SimConfig) -> Result<Summary> {
         None => None,
     };
 
-    let mut market = Market::new(
+    let market = Market::new(
         &mut chain,
         cfg.scenario,
         cfg.seed,
@@ -347,14 +364,6 @@ pub async fn run(cfg: SimConfig) -> Result<Summary> {
             fee_floor: 250_000,
         });
     }
-    let journal_path = cfg.out.join("journal.sqlite");
-    for suffix in ["", "-wal", "-shm"] {
-        let p = PathBuf::from(format!("{}{suffix}", journal_path.display()));
-        if p.exists() {
-            std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
-        }
-    }
-    let journal = Journal::open(&journal_path)?;
     let kcfg = KeeperConfig {
         preset: preset.clone(),
         weights: cfg.weights.clone(),
@@ -364,7 +373,40 @@ pub async fn run(cfg: SimConfig) -> Result<Summary> {
         probe_quote_account: Some(probe_account),
         leverage: core.as_ref().map(|c| c.setup.clone()),
     };
-    let mut keeper = Keeper::new(kcfg, keeper_kp, journal);
+    let keeper = Keeper::new(kcfg, keeper_kp, journal);
+    Ok(World {
+        local,
+        market,
+        keeper,
+        ticks,
+        f,
+        two,
+        core,
+    })
+}
+
+/// Runs the simulation and writes `summary.json`, `report.html` and the journal to `out`.
+pub async fn run(cfg: SimConfig) -> Result<Summary> {
+    let started = Instant::now();
+    std::fs::create_dir_all(&cfg.out).with_context(|| format!("creating {}", cfg.out.display()))?;
+    let journal_path = cfg.out.join("journal.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", journal_path.display()));
+        if p.exists() {
+            std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
+        }
+    }
+    let journal = Journal::open(&journal_path)?;
+    let World {
+        mut local,
+        mut market,
+        mut keeper,
+        ticks,
+        f,
+        two,
+        core,
+    } = build(&cfg, journal).await?;
+    let preset = cfg.preset.clone();
 
     let bar = if cfg.progress {
         let b = indicatif::ProgressBar::new(ticks as u64);

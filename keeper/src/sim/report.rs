@@ -108,7 +108,7 @@ pub fn terminal(s: &Summary) -> String {
     );
     let _ = writeln!(
         o,
-        "risk       max drawdown {:.2}% · Sharpe {:.2} · breaker trips {} (resets {}) · loops {} · deleverages {}",
+        "risk       max drawdown {:.2}% · Sharpe {:.2} (annualized) · breaker trips {} (resets {}) · loops {} · deleverages {}",
         s.max_drawdown_pct, s.sharpe, s.breaker_trips, s.breaker_resets, s.leverage_loops_opened, s.deleverages
     );
     let _ = writeln!(
