@@ -8,7 +8,11 @@ use keeper::detect::{detect, DetectedPool};
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/tx")
+    keeper::fixtures_dir()
+        .expect(
+            "shared fixtures (../shared/fixtures beside the repository, or $FLASHFORGE_FIXTURES)",
+        )
+        .join("tx")
 }
 
 fn pools(rel: &str) -> Vec<DetectedPool> {

@@ -5,10 +5,13 @@ use keeper::detect::files::detect_bytes;
 use keeper::detect::formats::parse_value;
 use keeper::detect::{detect, tx::parse_wire};
 use proptest::prelude::*;
-use std::path::Path;
 
 fn corpus() -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/tx");
+    let dir = keeper::fixtures_dir()
+        .expect(
+            "shared fixtures (../shared/fixtures beside the repository, or $FLASHFORGE_FIXTURES)",
+        )
+        .join("tx");
     let mut out = Vec::new();
     for venue in [
         "pumpfun",

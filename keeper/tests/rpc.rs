@@ -157,13 +157,9 @@ async fn a_failure_is_attributed_to_the_program_that_raised_it() {
 #[tokio::test]
 async fn keeper_score_reads_a_mainnet_mint_and_its_holders() {
     let raw = std::fs::read(
-        "../../shared/fixtures/accounts/mints/spl_mint_authority_set__3SmPYPvZfEmr__vixen.json",
+        keeper::fixtures_dir().expect("shared fixtures (../shared/fixtures beside the repository, or $FLASHFORGE_FIXTURES)")
+            .join("accounts/mints/spl_mint_authority_set__3SmPYPvZfEmr__vixen.json"),
     )
-    .or_else(|_| {
-        std::fs::read(
-            "../shared/fixtures/accounts/mints/spl_mint_authority_set__3SmPYPvZfEmr__vixen.json",
-        )
-    })
     .expect("fixture");
     let mint_acct = keeper::accounts::parse_account(&raw).unwrap();
     let mint = mint_acct.pubkey.unwrap();

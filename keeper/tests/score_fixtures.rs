@@ -3,11 +3,13 @@
 use keeper::accounts::parse_account;
 use keeper::score::facts::{metaplex_metadata, mint_facts, ExtensionFact};
 use keeper::score::{score, ScoreInputs, Weights};
-use std::path::Path;
 
 fn account(rel: &str) -> keeper::accounts::RawAccount {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/accounts")
+    let p = keeper::fixtures_dir()
+        .expect(
+            "shared fixtures (../shared/fixtures beside the repository, or $FLASHFORGE_FIXTURES)",
+        )
+        .join("accounts")
         .join(rel);
     parse_account(&std::fs::read(&p).unwrap()).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }

@@ -178,7 +178,6 @@ impl Card {
     }
 }
 
-/// Points lost for a share `bps` above `free_bps`, scaling to the full weight at 100%.
 /// Points for a concentration of `bps`: nothing up to `free_bps`, then rising linearly to the
 /// full weight at `free_bps` plus the larger of `free_bps` and 10% (a creator allowed 5% costs
 /// everything at 15%; ten holders allowed 30% cost everything at 60%).
