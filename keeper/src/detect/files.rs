@@ -22,6 +22,9 @@ pub fn detect_bytes(bytes: &[u8], gzip: bool) -> Result<Vec<DetectedPool>, Detec
             .map_err(|_| DetectError::Format("not a gzip text file"))?;
         return orca_decoded(&text);
     }
+    if let Some(pools) = super::fast::detect(bytes) {
+        return Ok(pools);
+    }
     let mut out = Vec::new();
     for tx in parse_document(bytes)? {
         out.extend(detect(&tx)?);

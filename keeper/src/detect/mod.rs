@@ -2,6 +2,8 @@
 //! discriminator, applied to top-level and inner instructions of a transaction whose account
 //! list includes the addresses its lookup tables loaded.
 
+pub mod b58;
+pub mod fast;
 pub mod files;
 pub mod formats;
 pub mod tx;
