@@ -97,6 +97,23 @@ pub fn sign(
         .map_err(|e| anyhow!("signing: {e}"))
 }
 
+/// Compiles `ixs` like [`sign`] but leaves the signatures empty: for simulations only, which
+/// run with signature verification off (the RPC default, and what the embedded bank does), so
+/// a probe costs no signing and needs no key.
+pub fn unsigned(
+    payer: &Pubkey,
+    ixs: &[Instruction],
+    tables: &[AddressLookupTableAccount],
+    blockhash: &RecentBlockhash,
+) -> Result<VersionedTransaction> {
+    let msg = v0::Message::try_compile(payer, ixs, tables, blockhash.hash)
+        .map_err(|e| anyhow!("compiling the message: {e}"))?;
+    Ok(VersionedTransaction {
+        signatures: vec![Signature::default(); msg.header.num_required_signatures as usize],
+        message: VersionedMessage::V0(msg),
+    })
+}
+
 /// `[unit limit, unit price, ixs..]`: any compute-budget instructions leading `ixs` are
 /// replaced. Instructions that name other instructions by index (flash loans) are built with
 /// a two-instruction budget prefix, which this keeps in place, so their indices stay right.

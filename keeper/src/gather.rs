@@ -12,8 +12,8 @@ use anchor_lang::AccountDeserialize;
 use anyhow::Result;
 use local_amm::client::PoolKeys;
 use solana_sdk::account::Account;
+use solana_sdk::instruction::{AccountMeta, Instruction};
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
 use std::collections::HashMap;
 use vault::client::Market;
 
@@ -47,18 +47,17 @@ pub fn local_pool(key: &Pubkey, a: &Account) -> Option<PoolState> {
         return None;
     }
     let state = local_amm::state::Pool::try_deserialize(&mut a.data.as_slice()).ok()?;
-    let keys = PoolKeys::new(
-        (state.mint_a, state.token_program_a),
-        (state.mint_b, state.token_program_b),
-        state.fee_bps,
-    );
-    (keys.pool == *key).then_some(PoolState { keys, state })
+    Some(PoolState {
+        keys: PoolKeys::from_state(*key, &state),
+        state,
+    })
 }
 
-/// What a round-trip probe may spend: a wallet and its quote-token account.
-#[derive(Debug)]
-pub struct Probe<'a> {
-    pub wallet: &'a Keypair,
+/// What a round-trip probe may spend: a funded wallet and its quote-token account. The probe
+/// is only simulated (signature verification off), so no key is needed.
+#[derive(Clone, Copy, Debug)]
+pub struct Probe {
+    pub wallet: Pubkey,
     pub quote_account: Pubkey,
 }
 
@@ -87,7 +86,7 @@ pub async fn gather<C: Chain>(
     chain: &mut C,
     pool: &DetectedPool,
     quote: &Pubkey,
-    probe: Option<&Probe<'_>>,
+    probe: Option<&Probe>,
 ) -> Result<Gathered> {
     let token = token_of(pool, quote);
     let now = chain.now().await?;
@@ -200,12 +199,36 @@ pub async fn local_pool_facts<C: Chain>(
     })
 }
 
+/// The associated token program's `CreateIdempotent` for an address already derived
+/// (the interface's builder derives it a second time).
+fn create_ata_idempotent(
+    wallet: &Pubkey,
+    token_account: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    const SYSTEM_PROGRAM: Pubkey = Pubkey::from_str_const("11111111111111111111111111111111");
+    const CREATE_IDEMPOTENT: u8 = 1;
+    Instruction {
+        program_id: spl_associated_token_account_interface::program::ID,
+        accounts: vec![
+            AccountMeta::new(*wallet, true),
+            AccountMeta::new(*token_account, false),
+            AccountMeta::new_readonly(*wallet, false),
+            AccountMeta::new_readonly(*mint, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+            AccountMeta::new_readonly(*token_program, false),
+        ],
+        data: vec![CREATE_IDEMPOTENT],
+    }
+}
+
 /// Simulates buying a little of `token` and selling it straight back from the probe wallet.
 pub async fn round_trip<C: Chain>(
     chain: &mut C,
     p: &PoolState,
     token: &Pubkey,
-    probe: &Probe<'_>,
+    probe: &Probe,
 ) -> Result<HoneypotCheck> {
     let quote = p.state.other_mint(token).unwrap_or_default();
     let (token_reserve, quote_reserve) = p.reserves(token).unwrap_or((0, 0));
@@ -222,19 +245,14 @@ pub async fn round_trip<C: Chain>(
             blocked: Some("no quote for a buy".into()),
         });
     };
-    let wallet = probe.wallet.pubkey();
+    let wallet = probe.wallet;
     let (_, token_program, _) = p.keys.side(token).unwrap_or_default();
     let token_account = spl_associated_token_account_interface::address::get_associated_token_address_with_program_id(
         &wallet,
         token,
         &token_program,
     );
-    let create = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
-        &wallet,
-        &wallet,
-        token,
-        &token_program,
-    );
+    let create = create_ata_idempotent(&wallet, &token_account, token, &token_program);
     let buy = local_amm::client::swap(
         &p.keys,
         &wallet,
@@ -260,7 +278,7 @@ pub async fn round_trip<C: Chain>(
         });
     };
     let bh = chain.latest_blockhash().await?;
-    let tx = crate::execute::sign(probe.wallet, &[create, buy, sell], &[], &bh)?;
+    let tx = crate::execute::unsigned(&wallet, &[create, buy, sell], &[], &bh)?;
     let sim = chain.simulate(&tx).await?;
     if let Some(err) = sim.err {
         return Ok(HoneypotCheck {

@@ -664,9 +664,8 @@ impl Keeper {
         book: &Book,
     ) -> Result<Evaluation> {
         let quote = self.cfg.vault.base_mint;
-        let wallet = self.exec.signer.insecure_clone();
         let probe = self.cfg.probe_quote_account.map(|quote_account| Probe {
-            wallet: &wallet,
+            wallet: self.exec.signer.pubkey(),
             quote_account,
         });
         let g = gather::gather(chain, &pool, &quote, probe.as_ref()).await?;

@@ -75,9 +75,8 @@ impl Fx {
 
     async fn gather(&mut self, d: &DetectedPool) -> keeper::gather::Gathered {
         let base = self.tv.f.keys.base_mint;
-        let wallet = self.probe_wallet.insecure_clone();
         let probe = Probe {
-            wallet: &wallet,
+            wallet: self.probe_wallet.pubkey(),
             quote_account: self.probe_account,
         };
         gather(&mut self.chain, d, &base, Some(&probe))
@@ -211,9 +210,8 @@ async fn a_pool_not_against_the_quote_mint_is_not_tradeable() {
     let (keys, mint, creator) = f.pool(TokenSpec::plain(TokenProgram::Spl, 6), 30).await;
     let mut d = f.detected(&keys, &mint, &creator);
     let other = Keypair::new().pubkey();
-    let wallet = f.probe_wallet.insecure_clone();
     let probe = Probe {
-        wallet: &wallet,
+        wallet: f.probe_wallet.pubkey(),
         quote_account: f.probe_account,
     };
     d.quote_mint = Some(other);
@@ -230,4 +228,25 @@ async fn a_pool_not_against_the_quote_mint_is_not_tradeable() {
         "{}",
         r.render()
     );
+}
+
+#[tokio::test]
+async fn pool_keys_read_from_the_account_match_the_derived_ones() {
+    let mut f = fx().await;
+    let ext = [MintExtension::TransferFee { bps: 0, max: 0 }];
+    let specs = [
+        TokenSpec::plain(TokenProgram::Spl, 6),
+        TokenSpec {
+            program: TokenProgram::Token2022,
+            decimals: 9,
+            extensions: &ext,
+        },
+    ];
+    for spec in specs {
+        let (keys, mint, creator) = f.pool(spec, 30).await;
+        let d = f.detected(&keys, &mint, &creator);
+        // `keys` were derived from the seeds; the gathered ones are read from the account.
+        let read = f.gather(&d).await.pool.expect("a local pool").keys;
+        assert_eq!(read, keys);
+    }
 }
