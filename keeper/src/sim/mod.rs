@@ -116,6 +116,9 @@ pub struct Summary {
     pub cluster: ClusterStats,
     pub wall_seconds: f64,
     pub peak_rss_kb: Option<u64>,
+    /// Resident set once the embedded chain, the vault and the keeper are up, before the
+    /// first tick: the floor that the run's growth adds to.
+    pub rss_after_boot_kb: Option<u64>,
 }
 
 /// What the embedded cluster did with the keeper's transactions.
@@ -200,15 +203,25 @@ enum Reset {
     Proposed(u64, i64),
 }
 
-/// Peak resident set size of this process (Linux), kilobytes.
-pub fn peak_rss_kb() -> Option<u64> {
+/// A kilobyte figure of this process from `/proc/self/status` (Linux only).
+fn status_kb(field: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     s.lines()
-        .find(|l| l.starts_with("VmHWM:"))?
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
         .split_whitespace()
-        .nth(1)?
+        .next()?
         .parse()
         .ok()
+}
+
+/// Peak resident set size of this process, kilobytes.
+pub fn peak_rss_kb() -> Option<u64> {
+    status_kb("VmHWM")
+}
+
+/// Resident set size of this process now, kilobytes.
+pub fn rss_kb() -> Option<u64> {
+    status_kb("VmRSS")
 }
 
 /// Proposes `action` and approves it with two of the three members; returns the proposal
@@ -406,6 +419,7 @@ pub async fn run(cfg: SimConfig) -> Result<Summary> {
         two,
         core,
     } = build(&cfg, journal).await?;
+    let rss_after_boot_kb = rss_kb();
     let preset = cfg.preset.clone();
 
     let bar = if cfg.progress {
@@ -557,6 +571,7 @@ pub async fn run(cfg: SimConfig) -> Result<Summary> {
         },
         wall_seconds: started.elapsed().as_secs_f64(),
         peak_rss_kb: peak_rss_kb(),
+        rss_after_boot_kb,
     };
     report::write(&cfg.out, &summary, &navs, &keeper.trades, &market.kinds)?;
     Ok(summary)
@@ -720,4 +735,15 @@ async fn move_core_price(chain: &mut TestChain, c: &CoreCollateral, crash: f64) 
         .result
         .context("publishing the collateral price")?;
     Ok(())
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn resident_set_figures_are_read_and_ordered() {
+        let peak = super::peak_rss_kb().expect("VmHWM");
+        let now = super::rss_kb().expect("VmRSS");
+        assert!(now > 0 && now <= peak, "now {now} kB, peak {peak} kB");
+        assert_eq!(super::status_kb("NoSuchField"), None);
+    }
 }

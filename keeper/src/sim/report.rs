@@ -116,6 +116,14 @@ pub fn terminal(s: &Summary) -> String {
         "cluster    {} keeper transactions sent, {} dropped, {} delayed, {} expired",
         s.cluster.sent, s.cluster.dropped, s.cluster.delayed, s.cluster.expired
     );
+    if let (Some(peak), Some(boot)) = (s.peak_rss_kb, s.rss_after_boot_kb) {
+        let _ = writeln!(
+            o,
+            "memory     peak RSS {:.1} MB, {:.1} MB of it present once the embedded chain was up",
+            peak as f64 / 1024.0,
+            boot as f64 / 1024.0
+        );
+    }
     o
 }
 
