@@ -80,7 +80,17 @@ pub(crate) fn b58_key(s: &str) -> Result<Pubkey, DetectError> {
     }
 }
 
+/// Base58 characters that can encode a whole transaction packet (1,232 bytes): 1,232 x
+/// log(256) / log(58) rounded up. Longer text cannot be one instruction's data, and refusing
+/// it keeps the quadratic base58 decoder bounded on hostile input.
+pub(crate) const MAX_DATA_B58_CHARS: usize = 1_683;
+
 pub(crate) fn b58_data(s: &str) -> Result<Vec<u8>, DetectError> {
+    if s.len() > MAX_DATA_B58_CHARS {
+        return Err(DetectError::Encoding(
+            "instruction data (longer than a transaction can carry)",
+        ));
+    }
     super::b58::decode(s).ok_or(DetectError::Encoding("instruction data"))
 }
 
@@ -478,4 +488,27 @@ fn instruction_list(items: &[Value]) -> Result<Tx, DetectError> {
         }
     }
     Ok(tx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_as_long_as_a_packet_decodes_and_longer_text_is_refused_at_once() {
+        // The longest encoding of 1,232 bytes: no leading zeros, every byte at its maximum.
+        let packet = vec![0xff; 1_232];
+        let text = bs58::encode(&packet).into_string();
+        assert!(text.len() <= MAX_DATA_B58_CHARS, "{}", text.len());
+        assert_eq!(b58_data(&text), Ok(packet));
+        // One character more than any packet needs: refused before decoding, however long.
+        for n in [MAX_DATA_B58_CHARS + 1, 1 << 20] {
+            assert_eq!(
+                b58_data(&"z".repeat(n)),
+                Err(DetectError::Encoding(
+                    "instruction data (longer than a transaction can carry)"
+                ))
+            );
+        }
+    }
 }
