@@ -741,8 +741,10 @@ async fn move_core_price(chain: &mut TestChain, c: &CoreCollateral, crash: f64) 
 mod tests {
     #[test]
     fn resident_set_figures_are_read_and_ordered() {
-        let peak = super::peak_rss_kb().expect("VmHWM");
+        // Current first: the peak read afterwards covers it even if other test threads grow
+        // the process in between.
         let now = super::rss_kb().expect("VmRSS");
+        let peak = super::peak_rss_kb().expect("VmHWM");
         assert!(now > 0 && now <= peak, "now {now} kB, peak {peak} kB");
         assert_eq!(super::status_kb("NoSuchField"), None);
     }
