@@ -91,10 +91,19 @@ pub fn sign(
     tables: &[AddressLookupTableAccount],
     blockhash: &RecentBlockhash,
 ) -> Result<VersionedTransaction> {
-    let msg = v0::Message::try_compile(&signer.pubkey(), ixs, tables, blockhash.hash)
-        .map_err(|e| anyhow!("compiling the message: {e}"))?;
+    let msg = compile(&signer.pubkey(), ixs, tables, blockhash)?;
     VersionedTransaction::try_new(VersionedMessage::V0(msg), &[signer])
         .map_err(|e| anyhow!("signing: {e}"))
+}
+
+fn compile(
+    payer: &Pubkey,
+    ixs: &[Instruction],
+    tables: &[AddressLookupTableAccount],
+    blockhash: &RecentBlockhash,
+) -> Result<v0::Message> {
+    v0::Message::try_compile(payer, ixs, tables, blockhash.hash)
+        .map_err(|e| anyhow!("compiling the message: {e}"))
 }
 
 /// Compiles `ixs` like [`sign`] but leaves the signatures empty: for simulations only, which
@@ -106,8 +115,7 @@ pub fn unsigned(
     tables: &[AddressLookupTableAccount],
     blockhash: &RecentBlockhash,
 ) -> Result<VersionedTransaction> {
-    let msg = v0::Message::try_compile(payer, ixs, tables, blockhash.hash)
-        .map_err(|e| anyhow!("compiling the message: {e}"))?;
+    let msg = compile(payer, ixs, tables, blockhash)?;
     Ok(VersionedTransaction {
         signatures: vec![Signature::default(); msg.header.num_required_signatures as usize],
         message: VersionedMessage::V0(msg),

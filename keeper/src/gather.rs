@@ -207,7 +207,6 @@ fn create_ata_idempotent(
     mint: &Pubkey,
     token_program: &Pubkey,
 ) -> Instruction {
-    const SYSTEM_PROGRAM: Pubkey = Pubkey::from_str_const("11111111111111111111111111111111");
     const CREATE_IDEMPOTENT: u8 = 1;
     Instruction {
         program_id: spl_associated_token_account_interface::program::ID,
@@ -216,7 +215,7 @@ fn create_ata_idempotent(
             AccountMeta::new(*token_account, false),
             AccountMeta::new_readonly(*wallet, false),
             AccountMeta::new_readonly(*mint, false),
-            AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+            AccountMeta::new_readonly(anchor_lang::system_program::ID, false),
             AccountMeta::new_readonly(*token_program, false),
         ],
         data: vec![CREATE_IDEMPOTENT],

@@ -61,7 +61,7 @@ impl PoolKeys {
 
     /// Keys of an existing pool read from its account. The program derives and checks every
     /// address it stores when it creates the pool, and only it can write an account it owns,
-    /// so a decoded pool account needs no second derivation (three fewer curve checks).
+    /// so a decoded pool account needs no second derivation of its four addresses.
     pub fn from_state(pool: Pubkey, s: &crate::state::Pool) -> Self {
         Self {
             pool,
