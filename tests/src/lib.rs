@@ -585,6 +585,12 @@ impl TestChain {
         self.ctx.set_sysvar(&clock);
     }
 
+    /// Writes `account` at `key` directly into the bank (restoring saved state).
+    pub fn set_account(&mut self, key: &Pubkey, account: solana_sdk::account::Account) {
+        self.ctx
+            .set_account(key, &solana_sdk::account::AccountSharedData::from(account));
+    }
+
     /// A new keypair holding `lamports`.
     pub async fn funded_keypair(&mut self, lamports: u64) -> Keypair {
         let k = Keypair::new();

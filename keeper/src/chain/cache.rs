@@ -145,6 +145,19 @@ impl<C: Chain> Chain for CachedChain<C> {
         self.inner()?.poll(programs).await
     }
 
+    async fn program_accounts(
+        &mut self,
+        program: &Pubkey,
+        discriminator: &[u8],
+        offset: usize,
+        key: &Pubkey,
+    ) -> Result<Vec<(Pubkey, Account)>> {
+        // Not cached: listings are for operator tools, not the evaluation hot path.
+        self.inner()?
+            .program_accounts(program, discriminator, offset, key)
+            .await
+    }
+
     async fn pause(&mut self) -> Result<()> {
         match self.inner.as_mut() {
             Some(c) => c.pause().await,

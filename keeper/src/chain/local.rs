@@ -20,7 +20,8 @@ use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::VersionedTransaction;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::path::Path;
 
 /// Slots a blockhash stays usable (the runtime's processing age).
 pub const BLOCKHASH_VALID_SLOTS: u64 = 150;
@@ -59,7 +60,21 @@ pub struct LocalChain {
     token_accounts: HashMap<Pubkey, Vec<Pubkey>>,
     /// Transactions processed but not yet handed out by `poll`.
     pending_feed: Vec<FeedTx>,
+    /// Every account key a processed transaction named, and every key restored from a
+    /// snapshot: what `program_accounts` scans and a snapshot saves.
+    known: BTreeSet<Pubkey>,
     pub stats: SendStats,
+}
+
+/// Layout version of a saved local chain; a file of another version is refused, not guessed at.
+const SNAPSHOT_VERSION: u32 = 1;
+
+/// The state of an embedded chain saved between runs of the command-line tools.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Snapshot {
+    version: u32,
+    unix_time: i64,
+    accounts: Vec<(Pubkey, Account)>,
 }
 
 impl LocalChain {
@@ -75,6 +90,7 @@ impl LocalChain {
             delayed: VecDeque::new(),
             token_accounts: HashMap::new(),
             pending_feed: Vec::new(),
+            known: BTreeSet::new(),
             stats: SendStats::default(),
         }
     }
@@ -167,6 +183,7 @@ impl LocalChain {
             };
             if e.ok {
                 self.index_token_accounts(&tx);
+                self.known.extend(tx.keys.iter().copied());
             }
             self.pending_feed.push(FeedTx {
                 tx,
@@ -204,6 +221,79 @@ impl LocalChain {
                 }
             }
         }
+    }
+
+    /// Saves every account the chain's transactions touched (programs and sysvars excepted)
+    /// and its clock to `path`. The file is written beside its final name and renamed over
+    /// it, so a crash leaves the previous state or the new one, never half of either.
+    pub async fn save(&mut self, path: &Path) -> Result<()> {
+        use anyhow::Context;
+        use std::io::Write;
+        self.ingest().await;
+        let keys: Vec<Pubkey> = self.known.iter().copied().collect();
+        let loaders = [
+            solana_sdk::sysvar::ID,
+            solana_sdk::native_loader::ID,
+            solana_sdk::bpf_loader::ID,
+            solana_sdk::bpf_loader_deprecated::ID,
+            Pubkey::from_str_const("BPFLoaderUpgradeab1e11111111111111111111111"),
+        ];
+        let mut accounts = Vec::with_capacity(keys.len());
+        for (k, a) in keys.iter().zip(self.accounts(&keys).await?) {
+            if let Some(a) = a {
+                if !a.executable && !loaders.contains(&a.owner) {
+                    accounts.push((*k, a));
+                }
+            }
+        }
+        let snap = Snapshot {
+            version: SNAPSHOT_VERSION,
+            unix_time: self.chain.now().await,
+            accounts,
+        };
+        let bytes = bincode::serialize(&snap).context("encoding the local chain")?;
+        let tmp = path.with_extension("tmp");
+        {
+            let mut f = std::fs::File::create(&tmp)
+                .with_context(|| format!("creating {}", tmp.display()))?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
+        Ok(())
+    }
+
+    /// Loads the accounts and clock saved by [`LocalChain::save`]. The chain's clock only
+    /// moves forward: a state saved earlier than the fresh chain's genesis keeps the later time.
+    pub async fn restore(&mut self, path: &Path) -> Result<()> {
+        use anyhow::{bail, Context};
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let snap: Snapshot = bincode::deserialize(&bytes)
+            .with_context(|| format!("{} is not a saved local chain", path.display()))?;
+        if snap.version != SNAPSHOT_VERSION {
+            bail!(
+                "{} holds local-chain state of layout {} (this keeper reads {}); remove it and \
+                 run `keeper local init` again",
+                path.display(),
+                snap.version,
+                SNAPSHOT_VERSION
+            );
+        }
+        for (k, a) in snap.accounts {
+            if let Some((mint, _, _)) = token_amount(&a.data).filter(|_| {
+                a.owner == spl_token_interface::ID || a.owner == spl_token_2022_interface::ID
+            }) {
+                self.index_token_account(mint, k);
+            }
+            self.chain.set_account(&k, a);
+            self.known.insert(k);
+        }
+        self.chain.next_slot().await;
+        let now = self.chain.now().await;
+        if snap.unix_time > now {
+            self.chain.warp_seconds(snap.unix_time - now).await;
+        }
+        Ok(())
     }
 
     /// Registers a token account created some other way (by a program through CPI).
@@ -331,6 +421,29 @@ impl Chain for LocalChain {
         Ok(all
             .into_iter()
             .filter(|f| f.tx.keys.iter().any(|k| programs.contains(k)))
+            .collect())
+    }
+
+    async fn program_accounts(
+        &mut self,
+        program: &Pubkey,
+        discriminator: &[u8],
+        offset: usize,
+        key: &Pubkey,
+    ) -> Result<Vec<(Pubkey, Account)>> {
+        // The embedded bank cannot list accounts by owner; every account a transaction
+        // created was named by it, so the known keys cover them.
+        self.ingest().await;
+        let keys: Vec<Pubkey> = self.known.iter().copied().collect();
+        let accounts = self.accounts(&keys).await?;
+        Ok(keys
+            .into_iter()
+            .zip(accounts)
+            .filter_map(|(k, a)| {
+                let a = a?;
+                (a.owner == *program && super::matches(&a.data, discriminator, offset, key))
+                    .then_some((k, a))
+            })
             .collect())
     }
 

@@ -184,9 +184,25 @@ pub trait Chain {
     /// Transactions that landed since the last call and touch any of `programs`.
     async fn poll(&mut self, programs: &[Pubkey]) -> Result<Vec<FeedTx>>;
 
+    /// Accounts owned by `program` whose data starts with `discriminator` and holds `key` at
+    /// byte `offset` (an account type and the vault it belongs to, say).
+    async fn program_accounts(
+        &mut self,
+        program: &Pubkey,
+        discriminator: &[u8],
+        offset: usize,
+        key: &Pubkey,
+    ) -> Result<Vec<(Pubkey, Account)>>;
+
     /// Lets time pass before polling again (one slot on a local chain, a short sleep on a
     /// cluster).
     async fn pause(&mut self) -> Result<()>;
+}
+
+/// Whether `data` starts with `discriminator` and holds `key` at `offset`: the filter of
+/// [`Chain::program_accounts`].
+pub fn matches(data: &[u8], discriminator: &[u8], offset: usize, key: &Pubkey) -> bool {
+    data.starts_with(discriminator) && data.get(offset..offset + 32) == Some(key.as_ref())
 }
 
 /// Reads one account.

@@ -304,6 +304,44 @@ impl Chain for RpcChain {
         Ok(out)
     }
 
+    async fn program_accounts(
+        &mut self,
+        program: &Pubkey,
+        discriminator: &[u8],
+        offset: usize,
+        key: &Pubkey,
+    ) -> Result<Vec<(Pubkey, Account)>> {
+        let filters = json!([
+            {"memcmp": {"offset": 0, "bytes": bs58::encode(discriminator).into_string()}},
+            {"memcmp": {"offset": offset, "bytes": key.to_string()}},
+        ]);
+        let r = self
+            .call(
+                "getProgramAccounts",
+                json!([program.to_string(), {
+                    "encoding": "base64", "commitment": "confirmed", "filters": filters
+                }]),
+            )
+            .await?;
+        let list = r
+            .as_array()
+            .ok_or_else(|| anyhow!("getProgramAccounts: not a list"))?;
+        let mut out = Vec::with_capacity(list.len());
+        for e in list {
+            let k = Pubkey::from_str(e["pubkey"].as_str().unwrap_or_default())
+                .context("getProgramAccounts: bad pubkey")?;
+            if let Some(a) = parse_account(&e["account"])? {
+                // The node filtered already; checking again costs nothing and guards against
+                // an endpoint that ignores filters.
+                if super::matches(&a.data, discriminator, offset, key) {
+                    out.push((k, a));
+                }
+            }
+        }
+        out.sort_by_key(|(k, _)| *k);
+        Ok(out)
+    }
+
     async fn pause(&mut self) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(400)).await;
         Ok(())
