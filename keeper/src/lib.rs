@@ -8,6 +8,7 @@ pub mod detect;
 pub mod execute;
 pub mod gather;
 pub mod journal;
+pub mod ops;
 pub mod pipeline;
 pub mod score;
 pub mod sim;

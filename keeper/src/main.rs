@@ -61,6 +61,8 @@ enum Command {
         /// Transaction files in any supported format.
         files: Vec<PathBuf>,
     },
+    #[command(flatten)]
+    Ops(keeper::ops::cli::OpCommand),
     /// Prints the safety report of a token (by mint) or of a local-AMM pool.
     Score {
         /// Mint or pool address.
@@ -113,9 +115,18 @@ fn load_weights(path: Option<&PathBuf>) -> Result<Weights> {
     }
 }
 
-fn main() -> Result<()> {
+fn main() {
+    // Errors print as one readable chain of causes, never as a backtrace.
+    if let Err(e) = run() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Ops(op) => ops(op),
         Command::Detect { files } => detect(files),
         Command::Bench {
             what,
@@ -192,6 +203,34 @@ fn main() -> Result<()> {
             rt.block_on(score(address, &rpc, quote, &weights, json))
         }
     }
+}
+
+/// Runs an operator, investor or member command. On the local chain the programs' log lines
+/// go to `programs.log` in the local directory, so standard output carries only the result.
+fn ops(cmd: keeper::ops::cli::OpCommand) -> Result<()> {
+    use keeper::ops::cli::{ask_terminal, exec, exec_local};
+    let (op, t) = cmd.split();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut ask = ask_terminal;
+    let out = if t.is_local() {
+        std::fs::create_dir_all(&t.local_dir)
+            .with_context(|| format!("creating {}", t.local_dir.display()))?;
+        let _quiet = keeper::sim::StdoutTo::file(&t.local_dir.join("programs.log"))?;
+        rt.block_on(exec_local(&op, &t, &mut ask))
+    } else {
+        if !(t.url.starts_with("http://") || t.url.starts_with("https://")) {
+            bail!(
+                "--url must be `local` or an http(s) JSON-RPC URL, not {:?}",
+                t.url
+            );
+        }
+        let mut chain = RpcChain::new(&t.url)?;
+        rt.block_on(exec(&mut chain, &op, &t, &mut ask))
+    }?;
+    print!("{out}");
+    Ok(())
 }
 
 fn detect(files: Vec<PathBuf>) -> Result<()> {
