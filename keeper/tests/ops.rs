@@ -193,10 +193,25 @@ async fn operator_investor_and_member_commands_on_the_embedded_chain() {
         "{e}"
     );
 
+    // A guardian acts alone, but only to protect.
+    let g = run(dir, "carol", Op::Guard(ActionArg::PauseTrading))
+        .await
+        .unwrap();
+    assert_eq!(g["action"], "pause trading");
+    let e = run(dir, "carol", Op::Guard(ActionArg::ResumeTrading))
+        .await
+        .unwrap_err();
+    assert!(e.contains("the vault refused: NotProtective"), "{e}");
+    let e = run(dir, "bob", Op::Guard(ActionArg::PauseDeposits))
+        .await
+        .unwrap_err();
+    assert!(e.contains("the vault refused: NotAGuardian"), "{e}");
+
     // --- anyone
     let s = run(dir, "investor", Op::Status).await.unwrap();
     assert_eq!(s["depositors"], 1);
     assert_eq!(s["deposits_paused"], true);
+    assert_eq!(s["trading_paused"], true);
     assert_eq!(s["breaker_tripped"], false);
     assert_eq!(u(&s["nav"]), 1_000_000 + 250_500_000, "seed + deposit");
     assert_eq!(s["proposals"], 2);

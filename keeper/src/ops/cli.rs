@@ -148,6 +148,14 @@ pub enum GovCommand {
         #[command(flatten)]
         t: Target,
     },
+    /// A guardian acting alone and at once: pause, tighten limits, remove allowlist entries,
+    /// emergency deleverage (the vault refuses anything that loosens).
+    Guard {
+        #[command(subcommand)]
+        action: ActionArg,
+        #[command(flatten)]
+        t: Target,
+    },
     Approve {
         index: u64,
         #[command(flatten)]
@@ -205,6 +213,7 @@ pub enum Op {
     Withdraw,
     Position(Option<String>),
     Propose(ActionArg),
+    Guard(ActionArg),
     Vote(u64, Vote),
     List,
     Status,
@@ -225,6 +234,7 @@ impl OpCommand {
             OpCommand::Position { investor, t } => (Op::Position(investor), t),
             OpCommand::Gov { what } => match what {
                 GovCommand::Propose { action, t } => (Op::Propose(action), t),
+                GovCommand::Guard { action, t } => (Op::Guard(action), t),
                 GovCommand::Approve { index, t } => (Op::Vote(index, Vote::Approve), t),
                 GovCommand::Reject { index, t } => (Op::Vote(index, Vote::Reject), t),
                 GovCommand::Execute { index, t } => (Op::Vote(index, Vote::Execute), t),
@@ -275,6 +285,17 @@ fn show<T: Serialize>(t: &Target, value: &T, human: impl Fn(&T) -> String) -> Re
 
 /// Runs `op` against `chain`; returns what to print.
 pub async fn exec<C: Chain>(
+    chain: &mut C,
+    op: &Op,
+    t: &Target,
+    ask: Confirm<'_>,
+) -> Result<String> {
+    // The commands' futures are large (each holds a chain call's state); on the heap they
+    // cannot overflow a caller's stack, whatever it runs on.
+    Box::pin(exec_inner(chain, op, t, ask)).await
+}
+
+async fn exec_inner<C: Chain>(
     chain: &mut C,
     op: &Op,
     t: &Target,
@@ -393,6 +414,20 @@ pub async fn exec<C: Chain>(
                 )
             })
         }
+        Op::Guard(arg) => {
+            let v = load_vault(chain, &t.vault()?).await?;
+            let action = arg.to_action(&v)?;
+            let text = members::describe(&action, v.decimals());
+            confirm(
+                t,
+                ask,
+                format!("As guardian, {text} on vault {} now?", v.address),
+            )?;
+            let r = members::guard(chain, &v, &t.keypair()?, action).await?;
+            show(t, &r, |r| {
+                format!("guardian action landed: {}\n", r.signature)
+            })
+        }
         Op::Vote(index, vote) => {
             let v = load_vault(chain, &t.vault()?).await?;
             if *vote != Vote::Approve {
@@ -432,12 +467,12 @@ pub async fn exec_local(op: &Op, t: &Target, ask: Confirm<'_>) -> Result<String>
     let dir: &Path = &t.local_dir;
     match op {
         Op::LocalInit => {
-            let r = local::init(dir).await?;
+            let r = Box::pin(local::init(dir)).await?;
             return show(t, &r, local::render_init);
         }
         Op::Warp(d) => {
             let secs = super::parse_duration(d)?;
-            let mut chain = local::open(dir).await?;
+            let mut chain = Box::pin(local::open(dir)).await?;
             chain.chain.warp(secs as i64, 150).await;
             let now = chain.now().await?;
             local::close(&mut chain, dir).await?;
@@ -449,7 +484,7 @@ pub async fn exec_local(op: &Op, t: &Target, ask: Confirm<'_>) -> Result<String>
         }
         _ => {}
     }
-    let mut chain = local::open(dir).await?;
+    let mut chain = Box::pin(local::open(dir)).await?;
     let out = exec(&mut chain, op, t, ask).await;
     local::close(&mut chain, dir).await?;
     out

@@ -468,6 +468,29 @@ pub async fn propose<C: Chain>(
     })
 }
 
+/// What a guardian's action did.
+#[derive(Clone, Debug, Serialize)]
+pub struct GuardReport {
+    pub action: String,
+    pub signature: String,
+}
+
+/// A guardian's immediate action (pauses, tightening, removals, emergency deleverage).
+pub async fn guard<C: Chain>(
+    chain: &mut C,
+    v: &VaultView,
+    guardian: &Keypair,
+    action: GovernanceAction,
+) -> Result<GuardReport> {
+    let text = describe(&action, v.decimals());
+    let ix = vault::client::guardian_act(&v.keys, &guardian.pubkey(), action);
+    let signature = submit(chain, guardian, &[], &[ix]).await?.to_string();
+    Ok(GuardReport {
+        action: text,
+        signature,
+    })
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Vote {
     Approve,

@@ -657,6 +657,16 @@ any_pool = true
     }
 
     #[test]
+    fn the_documented_example_parses_and_asks_for_real_addresses() {
+        let text = include_str!("../../../migrations/vault.example.toml");
+        let spec: VaultSpec = toml::from_str(text).unwrap();
+        assert_eq!(spec.allow.venues.len(), 1);
+        assert_eq!(spec.tiers.as_ref().map(Vec::len), Some(2));
+        let e = format!("{:#}", spec.params(6).unwrap_err());
+        assert!(e.contains("REPLACE_WITH"), "{e}");
+    }
+
+    #[test]
     fn mistakes_in_a_vault_file_are_named() {
         let err = |from: &str, to: &str| -> String {
             let text = FILE.replace(from, to);
