@@ -343,3 +343,41 @@ fn the_binary_runs_the_commands_across_processes() {
         "{err}"
     );
 }
+
+/// A saved embedded chain comes back with the same accounts, and with its slot and clock no
+/// earlier than they were (marks and flights record slots).
+#[tokio::test]
+async fn a_saved_local_chain_restores_accounts_slot_and_time() {
+    use keeper::chain::local::LocalChain;
+    use keeper::chain::Chain;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("chain.bin");
+    let mut a = LocalChain::new(flashforge_tests::TestChain::start().await, 0);
+    let mint = a
+        .chain
+        .create_mint(flashforge_tests::TokenProgram::Spl, 6, &[])
+        .await;
+    let (investor, ata) = a.chain.investor(&mint, 42).await;
+    a.advance(3 * 86_400).await.unwrap();
+    let (slot, now) = (a.block_height().await.unwrap(), a.now().await.unwrap());
+    a.save(&path).await.unwrap();
+    drop(a);
+
+    let mut b = LocalChain::new(flashforge_tests::TestChain::start().await, 0);
+    b.restore(&path).await.unwrap();
+    assert!(b.block_height().await.unwrap() > slot);
+    assert!(b.now().await.unwrap() >= now);
+    assert_eq!(b.chain.balance(&ata).await, 42);
+    let holders = b.largest_token_accounts(&mint).await.unwrap();
+    assert_eq!(holders, [(ata, 42)], "token accounts are indexed again");
+    // The restored chain processes transactions on the restored accounts.
+    let out = b
+        .chain
+        .transfer_tokens(&mint, &ata, &ata, &investor, 2)
+        .await;
+    assert!(out.result.is_ok(), "{:?}", out.result);
+
+    std::fs::write(&path, b"not a chain").unwrap();
+    let e = format!("{:#}", b.restore(&path).await.unwrap_err());
+    assert!(e.contains("is not a saved local chain"), "{e}");
+}

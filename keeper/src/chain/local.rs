@@ -74,6 +74,9 @@ const SNAPSHOT_VERSION: u32 = 1;
 struct Snapshot {
     version: u32,
     unix_time: i64,
+    /// Slot and time come back together: marks and flights record slots, and a restored
+    /// account must never sit in the future of the chain that holds it.
+    slot: u64,
     accounts: Vec<(Pubkey, Account)>,
 }
 
@@ -249,6 +252,7 @@ impl LocalChain {
         let snap = Snapshot {
             version: SNAPSHOT_VERSION,
             unix_time: self.chain.now().await,
+            slot: self.slot().await,
             accounts,
         };
         let bytes = bincode::serialize(&snap).context("encoding the local chain")?;
@@ -263,7 +267,7 @@ impl LocalChain {
         Ok(())
     }
 
-    /// Loads the accounts and clock saved by [`LocalChain::save`]. The chain's clock only
+    /// Loads the accounts, slot and clock saved by [`LocalChain::save`]. The chain's clock only
     /// moves forward: a state saved earlier than the fresh chain's genesis keeps the later time.
     pub async fn restore(&mut self, path: &Path) -> Result<()> {
         use anyhow::{bail, Context};
@@ -288,11 +292,14 @@ impl LocalChain {
             self.chain.set_account(&k, a);
             self.known.insert(k);
         }
-        self.chain.next_slot().await;
+        let slot = self.slot().await;
         let now = self.chain.now().await;
-        if snap.unix_time > now {
-            self.chain.warp_seconds(snap.unix_time - now).await;
-        }
+        self.chain
+            .warp(
+                (snap.unix_time - now).max(0),
+                snap.slot.saturating_sub(slot) + 1,
+            )
+            .await;
         Ok(())
     }
 

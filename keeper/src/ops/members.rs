@@ -5,6 +5,7 @@ use super::migrate::{MemberSpec, RiskSpec, TierSpec};
 use super::submit::submit;
 use super::{amount, load_governance, parse_duration, read, show_duration, utc, VaultView};
 use crate::chain::Chain;
+use anchor_lang::{AccountDeserialize, Discriminator};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
@@ -380,11 +381,17 @@ pub async fn list<C: Chain>(chain: &mut C, v: &VaultView) -> Result<Vec<Proposal
     let keys: Vec<Pubkey> = (1..=g.proposal_index)
         .map(|i| proposal_address(&v.vault.governance, i))
         .collect();
+    // One batched read (getMultipleAccounts over RPC), not one call per proposal.
+    let accounts = chain.accounts(&keys).await?;
     let mut out = Vec::new();
-    for k in keys {
-        if let Some(p) = read::<C, Proposal>(chain, &k, "proposal").await? {
-            out.push(row(v, &g, &p, k, now));
+    for (k, a) in keys.into_iter().zip(accounts) {
+        let Some(a) = a else { continue };
+        if a.owner != vault::ID || !a.data.starts_with(Proposal::DISCRIMINATOR) {
+            bail!("{k} is not a proposal account of the vault program");
         }
+        let p = Proposal::try_deserialize(&mut a.data.as_slice())
+            .map_err(|e| anyhow!("decoding the proposal at {k}: {e}"))?;
+        out.push(row(v, &g, &p, k, now));
     }
     Ok(out)
 }
