@@ -2,6 +2,8 @@
 //! calls from an embedded chain holding a real vault, so every transaction is executed by the
 //! programs and every read goes through the RPC client's parsing.
 
+mod common;
+
 use base64::Engine;
 use keeper::chain::local::LocalChain;
 use keeper::chain::Chain;
@@ -13,7 +15,6 @@ use solana_sdk::signature::Signature;
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
 type Request = (String, Value, oneshot::Sender<Value>);
@@ -139,31 +140,9 @@ async fn serve(
         while let Ok((mut sock, _)) = listener.accept().await {
             let to_chain = to_chain.clone();
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
-                let body = loop {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let len: usize = text[..end]
-                            .lines()
-                            .find_map(|l| {
-                                let (k, v) = l.split_once(':')?;
-                                k.eq_ignore_ascii_case("content-length")
-                                    .then(|| v.trim().parse().ok())
-                                    .flatten()
-                            })
-                            .unwrap_or(0);
-                        if buf.len() >= end + 4 + len {
-                            break buf[end + 4..end + 4 + len].to_vec();
-                        }
-                    }
+                let Some(req) = common::read_request(&mut sock).await else {
+                    return;
                 };
-                let req: Value = serde_json::from_slice(&body).unwrap();
                 let (reply, answer) = oneshot::channel();
                 let method = req["method"].as_str().unwrap_or("").to_string();
                 to_chain
@@ -173,11 +152,7 @@ async fn serve(
                 let result = answer.await.unwrap();
                 let payload =
                     json!({"jsonrpc": "2.0", "id": req["id"], "result": result}).to_string();
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-                    payload.len()
-                );
-                let _ = sock.write_all(resp.as_bytes()).await;
+                common::write_response(&mut sock, 200, &payload).await;
             });
         }
     });

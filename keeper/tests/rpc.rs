@@ -1,6 +1,8 @@
 //! The JSON-RPC chain against a local stand-in for an RPC node: request shapes, retries on
 //! rate limiting, error attribution, and `keeper score` on a real mainnet mint account.
 
+mod common;
+
 use base64::Engine;
 use keeper::chain::rpc::RpcChain;
 use keeper::chain::Chain;
@@ -9,7 +11,6 @@ use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 type Handler = Arc<dyn Fn(&str, &Value) -> (u16, Value) + Send + Sync>;
 
@@ -27,31 +28,9 @@ async fn serve(handler: Handler) -> (String, Arc<Mutex<Vec<String>>>) {
             let handler = handler.clone();
             let log = log.clone();
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let body = loop {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let len: usize = text[..end]
-                            .lines()
-                            .find_map(|l| {
-                                let (k, v) = l.split_once(':')?;
-                                k.eq_ignore_ascii_case("content-length")
-                                    .then(|| v.trim().parse().ok())
-                                    .flatten()
-                            })
-                            .unwrap_or(0);
-                        if buf.len() >= end + 4 + len {
-                            break buf[end + 4..end + 4 + len].to_vec();
-                        }
-                    }
+                let Some(req) = common::read_request(&mut sock).await else {
+                    return;
                 };
-                let req: Value = serde_json::from_slice(&body).unwrap();
                 let method = req["method"].as_str().unwrap_or("").to_string();
                 log.lock().unwrap().push(method.clone());
                 let (status, result) = handler(&method, &req["params"]);
@@ -60,16 +39,7 @@ async fn serve(handler: Handler) -> (String, Arc<Mutex<Vec<String>>>) {
                 } else {
                     String::from("busy")
                 };
-                let reason = if status == 200 {
-                    "OK"
-                } else {
-                    "Too Many Requests"
-                };
-                let resp = format!(
-                    "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-                    payload.len()
-                );
-                let _ = sock.write_all(resp.as_bytes()).await;
+                common::write_response(&mut sock, status, &payload).await;
             });
         }
     });

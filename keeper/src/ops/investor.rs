@@ -170,16 +170,19 @@ pub fn render_action(r: &ActionReport) -> String {
     s
 }
 
-async fn after<C: Chain>(
+/// Sends `ixs` signed and paid by `investor`, then reports what moved between the wallet and
+/// the vault and the position afterwards.
+async fn act<C: Chain>(
     chain: &mut C,
     v: &VaultView,
     investor: &Keypair,
     action: &'static str,
-    signature: solana_sdk::signature::Signature,
-    wallet_before: u64,
+    ixs: &[solana_sdk::instruction::Instruction],
 ) -> Result<ActionReport> {
+    let account = base_token_account(v, &investor.pubkey());
+    let wallet_before = token_balance(chain, &account).await?;
+    let signature = submit(chain, investor, &[], ixs).await?;
     let v = super::load_vault(chain, &v.address).await?;
-    let account = base_token_account(&v, &investor.pubkey());
     let wallet_after = token_balance(chain, &account).await?;
     let amount = wallet_after.abs_diff(wallet_before);
     let position = load_depositor(chain, &v, &investor.pubkey())
@@ -211,8 +214,7 @@ pub async fn deposit<C: Chain>(
         );
     }
     let ix = vault::client::deposit(&v.keys, &investor.pubkey(), &account, amount);
-    let sig = submit(chain, investor, &[], &[ix]).await?;
-    after(chain, v, investor, "deposit", sig, balance).await
+    act(chain, v, investor, "deposit", &[ix]).await
 }
 
 /// Escrows shares for withdrawal; they are paid after the notice period and the lock-up.
@@ -222,11 +224,8 @@ pub async fn request_withdraw<C: Chain>(
     investor: &Keypair,
     amount: WithdrawAmount,
 ) -> Result<ActionReport> {
-    let account = base_token_account(v, &investor.pubkey());
-    let balance = token_balance(chain, &account).await?;
     let ix = vault::client::request_withdraw(&v.keys, &investor.pubkey(), amount);
-    let sig = submit(chain, investor, &[], &[ix]).await?;
-    after(chain, v, investor, "withdrawal request", sig, balance).await
+    act(chain, v, investor, "withdrawal request", &[ix]).await
 }
 
 pub async fn cancel_withdraw<C: Chain>(
@@ -234,11 +233,8 @@ pub async fn cancel_withdraw<C: Chain>(
     v: &VaultView,
     investor: &Keypair,
 ) -> Result<ActionReport> {
-    let account = base_token_account(v, &investor.pubkey());
-    let balance = token_balance(chain, &account).await?;
     let ix = vault::client::cancel_withdraw_request(&v.keys, &investor.pubkey());
-    let sig = submit(chain, investor, &[], &[ix]).await?;
-    after(chain, v, investor, "withdrawal cancelled", sig, balance).await
+    act(chain, v, investor, "withdrawal cancelled", &[ix]).await
 }
 
 /// Takes a matured withdrawal into the investor's associated token account (created if needed).
@@ -249,7 +245,6 @@ pub async fn withdraw<C: Chain>(
 ) -> Result<ActionReport> {
     let owner = investor.pubkey();
     let account = base_token_account(v, &owner);
-    let balance = token_balance(chain, &account).await?;
     let create = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
         &owner,
         &owner,
@@ -257,6 +252,5 @@ pub async fn withdraw<C: Chain>(
         &v.keys.base_token_program,
     );
     let ix = vault::client::withdraw(&v.keys, &owner, &account);
-    let sig = submit(chain, investor, &[], &[create, ix]).await?;
-    after(chain, v, investor, "withdrawal", sig, balance).await
+    act(chain, v, investor, "withdrawal", &[create, ix]).await
 }
