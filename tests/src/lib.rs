@@ -585,6 +585,24 @@ impl TestChain {
         self.ctx.set_sysvar(&clock);
     }
 
+    /// Sets the clock's unix time (restoring saved state; the clock may move back to it).
+    pub async fn set_unix_time(&mut self, unix_time: i64) {
+        let mut clock = self.clock().await;
+        clock.unix_timestamp = unix_time;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// The newest blockhash the bank has registered. The harness registers one every few
+    /// milliseconds of real time and keeps about 300, so a hash cached for a few seconds of
+    /// real time can no longer be used.
+    pub async fn newest_blockhash(&mut self) -> solana_sdk::hash::Hash {
+        self.ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("latest blockhash")
+    }
+
     /// Writes `account` at `key` directly into the bank (restoring saved state).
     pub fn set_account(&mut self, key: &Pubkey, account: solana_sdk::account::Account) {
         self.ctx

@@ -63,6 +63,9 @@ pub struct LocalChain {
     /// Every account key a processed transaction named, and every key restored from a
     /// snapshot: what `program_accounts` scans and a snapshot saves.
     known: BTreeSet<Pubkey>,
+    /// Hand out the bank's newest blockhash rather than the one of the latest warp: for
+    /// sessions that run for real seconds between warps (the command-line tools).
+    fresh_blockhashes: bool,
     pub stats: SendStats,
 }
 
@@ -94,8 +97,14 @@ impl LocalChain {
             token_accounts: HashMap::new(),
             pending_feed: Vec::new(),
             known: BTreeSet::new(),
+            fresh_blockhashes: false,
             stats: SendStats::default(),
         }
+    }
+
+    /// See `fresh_blockhashes`; restoring a snapshot turns it on.
+    pub fn use_fresh_blockhashes(&mut self) {
+        self.fresh_blockhashes = true;
     }
 
     pub fn set_congestion(&mut self, c: Congestion) {
@@ -267,8 +276,8 @@ impl LocalChain {
         Ok(())
     }
 
-    /// Loads the accounts, slot and clock saved by [`LocalChain::save`]. The chain's clock only
-    /// moves forward: a state saved earlier than the fresh chain's genesis keeps the later time.
+    /// Loads the accounts, slot and clock saved by [`LocalChain::save`]. The clock is set to the
+    /// saved time; the slot moves past the saved one.
     pub async fn restore(&mut self, path: &Path) -> Result<()> {
         use anyhow::{bail, Context};
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -293,13 +302,12 @@ impl LocalChain {
             self.known.insert(k);
         }
         let slot = self.slot().await;
-        let now = self.chain.now().await;
-        self.chain
-            .warp(
-                (snap.unix_time - now).max(0),
-                snap.slot.saturating_sub(slot) + 1,
-            )
-            .await;
+        self.chain.warp(0, snap.slot.saturating_sub(slot) + 1).await;
+        // The saved time exactly, not the later of it and this machine's clock: the local
+        // chain's time moves only when a command moves it, so nothing accrues between two
+        // commands just because they ran seconds apart.
+        self.chain.set_unix_time(snap.unix_time).await;
+        self.fresh_blockhashes = true;
         Ok(())
     }
 
@@ -366,7 +374,11 @@ impl Chain for LocalChain {
 
     async fn latest_blockhash(&mut self) -> Result<RecentBlockhash> {
         let slot = self.slot().await;
-        let hash = self.chain.blockhash();
+        let hash = if self.fresh_blockhashes {
+            self.chain.newest_blockhash().await
+        } else {
+            self.chain.blockhash()
+        };
         let last_valid_height = *self
             .hashes
             .entry(hash)

@@ -106,6 +106,7 @@ pub async fn init(dir: &Path) -> Result<InitReport> {
     std::fs::create_dir_all(dir.join("wallets"))
         .with_context(|| format!("creating {}", dir.display()))?;
     let mut chain = LocalChain::new(TestChain::start().await, 0);
+    chain.use_fresh_blockhashes();
     let mint = chain
         .chain
         .create_mint(TokenProgram::Spl, LOCAL_DECIMALS, &[])
