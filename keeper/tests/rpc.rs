@@ -4,6 +4,7 @@
 mod common;
 
 use base64::Engine;
+use keeper::chain::endpoints::EndpointConfig;
 use keeper::chain::rpc::RpcChain;
 use keeper::chain::Chain;
 use serde_json::{json, Value};
@@ -16,11 +17,19 @@ type Handler = Arc<dyn Fn(&str, &Value) -> (u16, Value) + Send + Sync>;
 
 /// Serves JSON-RPC over HTTP/1.1, one request per connection; records the methods called.
 async fn serve(handler: Handler) -> (String, Arc<Mutex<Vec<String>>>) {
+    let (url, calls, _server) = serve_stoppable(handler).await;
+    (url, calls)
+}
+
+/// Like [`serve`]; aborting the returned task closes the listener (the endpoint dies).
+async fn serve_stoppable(
+    handler: Handler,
+) -> (String, Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let calls = Arc::new(Mutex::new(Vec::new()));
     let log = calls.clone();
-    tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         loop {
             let Ok((mut sock, _)) = listener.accept().await else {
                 return;
@@ -43,7 +52,7 @@ async fn serve(handler: Handler) -> (String, Arc<Mutex<Vec<String>>>) {
             });
         }
     });
-    (url, calls)
+    (url, calls, server)
 }
 
 fn b64(data: &[u8]) -> String {
@@ -193,4 +202,118 @@ async fn keeper_score_reads_a_mainnet_mint_and_its_holders() {
     assert!(r.score < 30, "{}", r.render());
     let called = calls.lock().unwrap().clone();
     assert!(called.contains(&"getTokenLargestAccounts".to_string()));
+}
+
+fn endpoints(urls: &[&str], rps: f64) -> RpcChain {
+    RpcChain::with_endpoints(
+        urls.iter()
+            .map(|u| EndpointConfig {
+                url: u.to_string(),
+                requests_per_second: rps,
+            })
+            .collect(),
+    )
+    .unwrap()
+}
+
+/// An address nothing listens on: bound, then released.
+async fn dead_url() -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/?api-key=SECRET", l.local_addr().unwrap());
+    drop(l);
+    url
+}
+
+fn height(h: u64) -> Handler {
+    Arc::new(move |_, _| (200, json!(h)))
+}
+
+#[tokio::test]
+async fn a_dead_endpoint_is_skipped_and_rests_while_the_healthy_one_serves() {
+    let dead = dead_url().await;
+    let (live, calls) = serve(height(7)).await;
+    let mut c = endpoints(&[&dead, &live], 1_000.0);
+    for _ in 0..5 {
+        assert_eq!(c.block_height().await.unwrap(), 7);
+    }
+    let stats = c.endpoint_stats();
+    assert_eq!(
+        stats[0].errors, 1,
+        "tried once, then cooling down: {stats:?}"
+    );
+    assert_eq!(stats[0].requests, 1);
+    assert_eq!(stats[1].requests, 5);
+    assert_eq!(calls.lock().unwrap().len(), 5);
+    // Statistics name endpoints without their keys.
+    let shown = serde_json::to_string(&stats).unwrap();
+    assert!(!shown.contains("SECRET"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_rate_limited_endpoint_hands_over_to_the_next() {
+    let (limited, limited_calls) = serve(Arc::new(|_, _| (429, json!(null)))).await;
+    let (live, _) = serve(height(9)).await;
+    let mut c = endpoints(&[&limited, &live], 1_000.0);
+    for _ in 0..4 {
+        assert_eq!(c.block_height().await.unwrap(), 9);
+    }
+    let stats = c.endpoint_stats();
+    assert_eq!(stats[0].rate_limited, 1, "{stats:?}");
+    assert_eq!(limited_calls.lock().unwrap().len(), 1);
+    assert_eq!(stats[1].requests, 4);
+}
+
+#[tokio::test]
+async fn an_endpoint_that_dies_mid_run_fails_over_without_losing_a_call() {
+    let (a, _, a_server) = serve_stoppable(height(1)).await;
+    // The second endpoint answers slowly, so once both have answered the first is preferred.
+    let (b, _) = serve(Arc::new(|_, _| {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        (200, json!(2))
+    }))
+    .await;
+    let mut c = endpoints(&[&a, &b], 1_000.0);
+    assert_eq!(c.block_height().await.unwrap(), 1);
+    assert_eq!(c.block_height().await.unwrap(), 2);
+    assert_eq!(
+        c.block_height().await.unwrap(),
+        1,
+        "the faster endpoint is preferred"
+    );
+    a_server.abort();
+    let _ = a_server.await;
+    for _ in 0..5 {
+        assert_eq!(c.block_height().await.unwrap(), 2);
+    }
+    let stats = c.endpoint_stats();
+    assert_eq!(
+        stats[0].errors, 1,
+        "tried once after dying, then resting: {stats:?}"
+    );
+    assert_eq!(stats[0].requests, 3);
+    assert_eq!(stats[1].requests, 6);
+}
+
+#[tokio::test]
+async fn every_endpoint_failing_is_an_error_naming_none_of_their_keys() {
+    let dead1 = dead_url().await;
+    let dead2 = dead_url().await;
+    let mut c = endpoints(&[&dead1, &dead2], 1_000.0);
+    let e = format!("{:#}", c.block_height().await.unwrap_err());
+    assert!(e.contains("connection failed"), "{e}");
+    assert!(e.contains("gave up after 4 attempts"), "{e}");
+    assert!(!e.contains("SECRET"), "{e}");
+}
+
+#[tokio::test]
+async fn requests_to_one_endpoint_are_spaced_by_its_rate_limit() {
+    let (url, calls) = serve(height(3)).await;
+    let mut c = endpoints(&[&url], 20.0);
+    let started = std::time::Instant::now();
+    for _ in 0..6 {
+        c.block_height().await.unwrap();
+    }
+    // 20 a second: six requests cannot finish sooner than five intervals of 50 ms.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250));
+    assert_eq!(calls.lock().unwrap().len(), 6);
 }

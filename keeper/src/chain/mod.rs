@@ -6,6 +6,7 @@
 //! feed of new transactions it watches for pool creations.
 
 pub mod cache;
+pub mod endpoints;
 pub mod local;
 pub mod rpc;
 

@@ -1,12 +1,13 @@
 //! [`Chain`] over a cluster's JSON-RPC endpoint.
 //!
-//! Requests carry a timeout; a rate-limited or failing endpoint is retried a few times with
-//! backoff. Transactions are sent with preflight skipped because the executor simulates them
+//! Requests go through [`Endpoints`]: timeouts everywhere, per-endpoint rate limits, and
+//! failover with jittered backoff when an endpoint is rate-limited, failing or unreachable. Transactions are sent with preflight skipped because the executor simulates them
 //! itself first, and with `maxRetries: 0` because the executor owns rebroadcasting.
 
+use super::endpoints::{EndpointConfig, EndpointStats, Endpoints, DEFAULT_RPS};
 use super::{Chain, FeedTx, Landed, RecentBlockhash, Simulation, TxFailure};
 use crate::detect::formats::parse_value;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use base64::Engine;
 use serde_json::{json, Value};
 use solana_sdk::account::Account;
@@ -19,60 +20,37 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub struct RpcChain {
-    url: String,
-    http: reqwest::Client,
+    endpoints: Endpoints,
     /// Newest signature seen per watched program (the `until` of the next poll).
     cursors: HashMap<Pubkey, String>,
-    next_id: u64,
 }
 
 impl RpcChain {
+    /// One endpoint at the default rate limit.
     pub fn new(url: &str) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            .connect_timeout(Duration::from_secs(5))
-            .build()?;
-        Ok(Self {
+        Self::with_endpoints(vec![EndpointConfig {
             url: url.to_string(),
-            http,
+            requests_per_second: DEFAULT_RPS,
+        }])
+    }
+
+    /// Several endpoints with failover (see [`Endpoints`]).
+    pub fn with_endpoints(configs: Vec<EndpointConfig>) -> Result<Self> {
+        Ok(Self {
+            endpoints: Endpoints::new(configs)?,
             cursors: HashMap::new(),
-            next_id: 1,
         })
     }
 
-    /// One JSON-RPC call; returns `result`. Retries 429 / 5xx / transport errors with
-    /// exponential backoff, at most four attempts.
+    /// Requests, errors, rate limits and latency per endpoint.
+    pub fn endpoint_stats(&self) -> Vec<EndpointStats> {
+        self.endpoints.stats()
+    }
+
+    /// One JSON-RPC call; returns `result`. Failing or rate-limited endpoints cool down with
+    /// jittered exponential backoff and the call moves to the next healthy one.
     pub async fn call(&mut self, method: &str, params: Value) -> Result<Value> {
-        let mut delay = Duration::from_millis(250);
-        let mut last_err = anyhow!("no attempt made");
-        for _ in 0..4 {
-            self.next_id += 1;
-            let body =
-                json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params});
-            match self.http.post(&self.url).json(&body).send().await {
-                Ok(resp) => {
-                    let status = resp.status();
-                    if status.as_u16() == 429 || status.is_server_error() {
-                        last_err = anyhow!("{method}: HTTP {status}");
-                    } else if !status.is_success() {
-                        bail!("{method}: HTTP {status}");
-                    } else {
-                        let v: Value = resp
-                            .json()
-                            .await
-                            .with_context(|| format!("{method}: response is not JSON"))?;
-                        if let Some(e) = v.get("error") {
-                            bail!("{method}: {e}");
-                        }
-                        return Ok(v.get("result").cloned().unwrap_or(Value::Null));
-                    }
-                }
-                Err(e) => last_err = anyhow!("{method}: {e}"),
-            }
-            tokio::time::sleep(delay).await;
-            delay *= 2;
-        }
-        Err(last_err)
+        self.endpoints.call(method, params).await
     }
 }
 
