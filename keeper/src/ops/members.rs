@@ -5,7 +5,6 @@ use super::migrate::{MemberSpec, RiskSpec, TierSpec};
 use super::submit::submit;
 use super::{amount, load_governance, parse_duration, read, show_duration, utc, VaultView};
 use crate::chain::Chain;
-use anchor_lang::{AccountDeserialize, Discriminator};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
@@ -386,11 +385,7 @@ pub async fn list<C: Chain>(chain: &mut C, v: &VaultView) -> Result<Vec<Proposal
     let mut out = Vec::new();
     for (k, a) in keys.into_iter().zip(accounts) {
         let Some(a) = a else { continue };
-        if a.owner != vault::ID || !a.data.starts_with(Proposal::DISCRIMINATOR) {
-            bail!("{k} is not a proposal account of the vault program");
-        }
-        let p = Proposal::try_deserialize(&mut a.data.as_slice())
-            .map_err(|e| anyhow!("decoding the proposal at {k}: {e}"))?;
+        let p: Proposal = super::decode(&k, &a, "proposal")?;
         out.push(row(v, &g, &p, k, now));
     }
     Ok(out)

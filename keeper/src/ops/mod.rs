@@ -54,14 +54,23 @@ pub async fn read<C: Chain, T: AccountDeserialize + Discriminator>(
     key: &Pubkey,
     what: &str,
 ) -> Result<Option<T>> {
-    let Some(acc) = chain::account(chain, key).await? else {
-        return Ok(None);
-    };
+    match chain::account(chain, key).await? {
+        Some(acc) => decode(key, &acc, what).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Decodes `acc`, read at `key`, as the vault program's account type `T`: an error names the
+/// address when the owner or the discriminator is not the expected one.
+pub fn decode<T: AccountDeserialize + Discriminator>(
+    key: &Pubkey,
+    acc: &solana_sdk::account::Account,
+    what: &str,
+) -> Result<T> {
     if acc.owner != vault::ID || !acc.data.starts_with(T::DISCRIMINATOR) {
         bail!("{key} is not a {what} account of the vault program");
     }
     T::try_deserialize(&mut acc.data.as_slice())
-        .map(Some)
         .map_err(|e| anyhow!("decoding the {what} at {key}: {e}"))
 }
 
