@@ -10,6 +10,7 @@ pub mod gather;
 pub mod journal;
 pub mod ops;
 pub mod pipeline;
+pub mod run;
 pub mod score;
 pub mod sim;
 pub mod strategy;

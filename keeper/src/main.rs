@@ -45,6 +45,9 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Runs the keeper against a cluster (mainnet, devnet or a local validator) until SIGINT
+    /// or SIGTERM, with /metrics and /health, alerts and a drained shutdown.
+    Run(keeper::run::config::RunArgs),
     /// Measures the keeper's hot paths and prints figures with same-run baselines.
     Bench {
         #[command(subcommand)]
@@ -127,6 +130,7 @@ fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Ops(op) => ops(op),
+        Command::Run(args) => run_keeper(args),
         Command::Detect { files } => detect(files),
         Command::Bench {
             what,
@@ -203,6 +207,34 @@ fn run() -> Result<()> {
             rt.block_on(score(address, &rpc, quote, &weights, json))
         }
     }
+}
+
+/// `keeper run`: checks the configuration, then runs until a signal or `--max-ticks`.
+fn run_keeper(args: keeper::run::config::RunArgs) -> Result<()> {
+    let cfg = keeper::run::config::load(&args)?;
+    // Read once here so a bad keypair file stops the start, before any network traffic.
+    keeper::ops::wallet::read_keypair(&cfg.keypair)?;
+    if args.check {
+        println!("{}", serde_json::to_string_pretty(&cfg.shown())?);
+        return Ok(());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let summary = rt.block_on(async {
+        let stop = keeper::run::signals()?;
+        keeper::run::run(cfg, stop).await
+    })?;
+    println!("{}", serde_json::to_string(&summary)?);
+    Ok(())
 }
 
 /// Runs an operator, investor or member command. On the local chain the programs' log lines

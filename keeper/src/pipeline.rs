@@ -19,6 +19,7 @@ use solana_message::AddressLookupTableAccount;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 use vault::client::leverage::{self as lev, ComputeBudget, FlashSource, LoopKeys};
 use vault::client::{self, Market, VaultKeys};
 use vault::events::PositionFilled;
@@ -159,6 +160,7 @@ pub struct Keeper {
     last_trip_seen: Option<i64>,
     /// Pools whose buy expired unsent, to reconsider next tick.
     retry: Vec<DetectedPool>,
+    last_stages: Vec<(&'static str, Duration)>,
 }
 
 impl Keeper {
@@ -176,6 +178,7 @@ impl Keeper {
             vault_state: None,
             last_trip_seen: None,
             retry: Vec::new(),
+            last_stages: Vec::new(),
         }
     }
 
@@ -237,11 +240,22 @@ impl Keeper {
         if self.next_order_id == 0 {
             self.recover(chain).await?;
         }
+        self.last_stages.clear();
+        let mut t = Instant::now();
+        let mut lap = |stages: &mut Vec<(&'static str, Duration)>, name: &'static str| {
+            stages.push((name, t.elapsed()));
+            t = Instant::now();
+        };
         self.follow(chain).await?;
+        lap(&mut self.last_stages, "follow");
         self.mark(chain).await?;
+        lap(&mut self.last_stages, "mark");
         self.manage(chain).await?;
+        lap(&mut self.last_stages, "manage");
         self.discover(chain).await?;
+        lap(&mut self.last_stages, "discover");
         self.leverage(chain).await?;
+        lap(&mut self.last_stages, "leverage");
         let v = self.read_vault(chain).await?;
         let now = chain.now().await?;
         self.journal.record_nav(
@@ -251,7 +265,20 @@ impl Keeper {
             v.positions_value_low,
             v.realized_pnl,
         )?;
+        lap(&mut self.last_stages, "nav");
         Ok(())
+    }
+
+    /// How long each stage of the last tick took (stages after a failure are missing).
+    pub fn last_stages(&self) -> &[(&'static str, Duration)] {
+        &self.last_stages
+    }
+
+    /// Follows the orders in flight without starting anything new: what a stopping keeper
+    /// does while it drains. Returns how many are still in flight.
+    pub async fn follow_in_flight<C: Chain>(&mut self, chain: &mut C) -> Result<usize> {
+        self.follow(chain).await?;
+        Ok(self.in_flight.len())
     }
 
     /// Settles orders in flight.
