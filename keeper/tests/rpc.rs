@@ -317,3 +317,70 @@ async fn requests_to_one_endpoint_are_spaced_by_its_rate_limit() {
     assert!(started.elapsed() >= std::time::Duration::from_millis(250));
     assert_eq!(calls.lock().unwrap().len(), 6);
 }
+
+/// A program's signature history on a stand-in node: `getSignaturesForAddress` honours
+/// `limit`, `before` and `until` like a node; every transaction but `good` failed (so the
+/// keeper skips it without fetching it).
+fn history(sigs: Arc<Mutex<Vec<String>>>, good: String) -> Handler {
+    Arc::new(move |method, p| match method {
+        "getSignaturesForAddress" => {
+            let all = sigs.lock().unwrap().clone(); // newest first
+            let limit = p[1]["limit"].as_u64().unwrap() as usize;
+            let start = p[1]["before"]
+                .as_str()
+                .map(|b| all.iter().position(|s| s == b).unwrap() + 1)
+                .unwrap_or(0);
+            let until = p[1]["until"].as_str();
+            let page: Vec<Value> = all[start..]
+                .iter()
+                .take_while(|s| Some(s.as_str()) != until)
+                .take(limit)
+                .map(|s| json!({"signature": s, "slot": 1, "blockTime": 0,
+                                "err": if *s == good { Value::Null } else { json!({"InstructionError": [0, "Custom"]}) }}))
+                .collect();
+            (200, Value::Array(page))
+        }
+        // Seen, and not a pool creation: detection finds nothing in it.
+        "getTransaction" => (200, Value::Null),
+        other => panic!("unexpected {other}"),
+    })
+}
+
+#[tokio::test]
+async fn the_feed_pages_back_through_a_burst_and_starts_on_a_program_without_history() {
+    let program = Pubkey::new_unique();
+    let sigs = Arc::new(Mutex::new(Vec::<String>::new()));
+    let good = "good-one".to_string();
+    let (url, calls) = serve(history(sigs.clone(), good.clone())).await;
+    let mut rpc = endpoints(&[&url], 10_000.0);
+
+    // Watching starts on a program that has never been used.
+    assert!(rpc.poll(&[program]).await.unwrap().is_empty());
+    // Then 2,500 transactions arrive before the next poll; the one that succeeded is the
+    // oldest, three pages back.
+    {
+        let mut s = sigs.lock().unwrap();
+        s.push(good.clone());
+        for i in 0..2_500 {
+            s.insert(0, format!("failed-{i}"));
+        }
+    }
+    calls.lock().unwrap().clear();
+    rpc.poll(&[program]).await.unwrap();
+    let called = calls.lock().unwrap().clone();
+    assert_eq!(
+        called,
+        [
+            "getSignaturesForAddress",
+            "getSignaturesForAddress",
+            "getSignaturesForAddress",
+            "getTransaction"
+        ],
+        "three pages of 1,000 reach the oldest, and only the successful one is fetched"
+    );
+
+    // The cursor moved to the newest: the next poll asks for nothing older.
+    calls.lock().unwrap().clear();
+    rpc.poll(&[program]).await.unwrap();
+    assert_eq!(*calls.lock().unwrap(), ["getSignaturesForAddress"]);
+}

@@ -102,6 +102,13 @@ impl LocalChain {
         }
     }
 
+    /// Every transaction processed since the last `poll` or `take_feed`, whatever it touched
+    /// (for a node serving the chain, which indexes them itself).
+    pub async fn take_feed(&mut self) -> Vec<FeedTx> {
+        self.ingest().await;
+        std::mem::take(&mut self.pending_feed)
+    }
+
     /// See `fresh_blockhashes`; restoring a snapshot turns it on.
     pub fn use_fresh_blockhashes(&mut self) {
         self.fresh_blockhashes = true;

@@ -21,8 +21,9 @@ use std::time::Duration;
 
 pub struct RpcChain {
     endpoints: Endpoints,
-    /// Newest signature seen per watched program (the `until` of the next poll).
-    cursors: HashMap<Pubkey, String>,
+    /// Newest signature seen per watched program (the `until` of the next poll); `None` for
+    /// a program that had no transaction when watching began.
+    cursors: HashMap<Pubkey, Option<String>>,
 }
 
 impl RpcChain {
@@ -51,6 +52,52 @@ impl RpcChain {
     /// jittered exponential backoff and the call moves to the next healthy one.
     pub async fn call(&mut self, method: &str, params: Value) -> Result<Value> {
         self.endpoints.call(method, params).await
+    }
+}
+
+/// Signatures per getSignaturesForAddress page (the nodes' maximum).
+const SIGNATURE_PAGE: usize = 1_000;
+/// Most signatures one poll reads back per program; a longer gap keeps the newest.
+const MAX_BACKFILL: usize = 20_000;
+
+impl RpcChain {
+    /// Signatures of `program` newer than `until`, newest first, paging back with `before` so
+    /// that a burst of more than one page between two polls is read whole.
+    async fn signatures_since(
+        &mut self,
+        program: &Pubkey,
+        until: Option<&str>,
+        one_page: bool,
+    ) -> Result<Vec<Value>> {
+        let mut list: Vec<Value> = Vec::new();
+        loop {
+            let limit = if one_page { 1 } else { SIGNATURE_PAGE };
+            let mut opts = json!({"limit": limit, "commitment": "confirmed"});
+            if let Some(u) = until {
+                opts["until"] = json!(u);
+            }
+            if let Some(b) = list.last().and_then(|s| s["signature"].as_str()) {
+                opts["before"] = json!(b);
+            }
+            let page = self
+                .call(
+                    "getSignaturesForAddress",
+                    json!([program.to_string(), opts]),
+                )
+                .await?;
+            let page = page.as_array().cloned().unwrap_or_default();
+            let n = page.len();
+            list.extend(page);
+            if one_page || n < limit {
+                return Ok(list);
+            }
+            if list.len() >= MAX_BACKFILL {
+                tracing::warn!(
+                    "{program}: more than {MAX_BACKFILL} transactions since the last poll; older ones are skipped"
+                );
+                return Ok(list);
+            }
+        }
     }
 }
 
@@ -235,21 +282,20 @@ impl Chain for RpcChain {
     async fn poll(&mut self, programs: &[Pubkey]) -> Result<Vec<FeedTx>> {
         let mut out = Vec::new();
         for p in programs {
-            let mut opts = json!({"limit": 100, "commitment": "confirmed"});
-            if let Some(until) = self.cursors.get(p) {
-                opts["until"] = json!(until);
-            }
-            let sigs = self
-                .call("getSignaturesForAddress", json!([p.to_string(), opts]))
+            let first_poll = !self.cursors.contains_key(p);
+            let until = self.cursors.get(p).cloned().flatten();
+            let list = self
+                .signatures_since(p, until.as_deref(), first_poll)
                 .await?;
-            let list = sigs.as_array().cloned().unwrap_or_default();
-            if let Some(newest) = list.first().and_then(|s| s["signature"].as_str()) {
-                let first_poll = !self.cursors.contains_key(p);
-                self.cursors.insert(*p, newest.to_string());
-                if first_poll {
-                    // Start from now: history is not replayed on the first poll.
-                    continue;
-                }
+            let newest = list
+                .first()
+                .and_then(|s| s["signature"].as_str())
+                .map(String::from);
+            if first_poll {
+                // Start from now: history is not replayed. A program with no history yet gets
+                // an empty cursor, so its very first transaction is not mistaken for history.
+                self.cursors.insert(*p, newest);
+                continue;
             }
             // Oldest first, so pools are seen in the order they were created.
             for s in list.iter().rev() {
@@ -270,13 +316,20 @@ impl Chain for RpcChain {
                 }
                 let slot = t["slot"].as_u64().unwrap_or(0);
                 let block_time = t["blockTime"].as_i64().unwrap_or(0);
-                for tx in parse_value(&t).map_err(|e| anyhow!("{sig}: {e}"))? {
-                    out.push(FeedTx {
+                match parse_value(&t) {
+                    Ok(txs) => out.extend(txs.into_iter().map(|tx| FeedTx {
                         tx,
                         slot,
                         block_time,
-                    });
+                    })),
+                    // One transaction the parser cannot read must not stall the feed.
+                    Err(e) => tracing::warn!("skipping transaction {sig}: {e}"),
                 }
+            }
+            // Moved only once every transaction up to it was read: an error above re-reads
+            // the same range next time rather than skipping it.
+            if newest.is_some() {
+                self.cursors.insert(*p, newest);
             }
         }
         Ok(out)

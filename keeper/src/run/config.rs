@@ -479,13 +479,19 @@ mod tests {
         };
         let c = resolve(parse(&text).unwrap(), &a, &path).unwrap();
         assert_eq!(c.vault, Pubkey::from_str(VAULT).unwrap());
-        assert_eq!(c.keypair, path.parent().unwrap().join("keeper-keypair.json"));
+        assert_eq!(
+            c.keypair,
+            path.parent().unwrap().join("keeper-keypair.json")
+        );
         assert_eq!(c.tick_interval, Duration::from_secs(2));
         assert_eq!(c.endpoints.len(), 1);
         assert_eq!(c.endpoints[0].requests_per_second, 8.0);
         assert_eq!(c.exec, ExecConfig::default());
         assert_eq!(c.watch.len(), VENUES.len());
-        assert_eq!(c.metrics_listen, Some(SocketAddr::from(([127, 0, 0, 1], 9464))));
+        assert_eq!(
+            c.metrics_listen,
+            Some(SocketAddr::from(([127, 0, 0, 1], 9464)))
+        );
         assert_eq!(c.drain, Duration::from_secs(30));
         assert!(c.alerts.sinks.is_empty());
     }
@@ -558,7 +564,10 @@ mod tests {
         ))
         .unwrap();
         let a = RunArgs {
-            rpc: vec!["https://b.example.com".into(), "https://c.example.com".into()],
+            rpc: vec![
+                "https://b.example.com".into(),
+                "https://c.example.com".into(),
+            ],
             keypair: Some(PathBuf::from("other.json")),
             dry_run: true,
             metrics_listen: Some("off".into()),
@@ -570,7 +579,10 @@ mod tests {
         assert_eq!(urls, ["https://b.example.com", "https://c.example.com"]);
         // A flag's relative path is the working directory's; the file's is the file's.
         assert_eq!(c.keypair, PathBuf::from("other.json"));
-        assert_eq!(c.journal, PathBuf::from("/etc/flashforge/keeper-journal.sqlite"));
+        assert_eq!(
+            c.journal,
+            PathBuf::from("/etc/flashforge/keeper-journal.sqlite")
+        );
         assert!(c.exec.dry_run);
         assert_eq!(c.metrics_listen, None);
         assert_eq!(c.max_ticks, Some(3));
@@ -582,7 +594,9 @@ mod tests {
             "vault = \"{VAULT}\"\nkeypair = \"k.json\"\ntick_interval = \"30s\"\n[[rpc]]\nurl = \"http://127.0.0.1:8899\"\n[metrics]\nstale_after = \"10s\"\n"
         ))
         .unwrap();
-        let e = resolve(f, &args(), Path::new("k.toml")).unwrap_err().to_string();
+        let e = resolve(f, &args(), Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "k.toml has 1 problem:\n  - metrics.stale_after (10s) must be longer than tick_interval (30s)"

@@ -1,6 +1,8 @@
 //! HTTP/1.1 plumbing shared by the JSON-RPC stand-ins the tests serve on 127.0.0.1: one
 //! request per connection, as the keeper's client sends them.
 
+pub mod bridge;
+
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

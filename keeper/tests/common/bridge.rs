@@ -1,0 +1,260 @@
+//! A JSON-RPC node on 127.0.0.1 backed by an embedded chain: every method the keeper calls,
+//! answered in the shapes a node returns, with every transaction executed by the programs.
+//!
+//! Tests share the chain with the node (to launch pools while a keeper runs) and can turn the
+//! node's faults on: swallow sent transactions (a send that never lands), or go down.
+
+#![allow(dead_code)] // not every test binary uses every helper
+
+use super::{read_request, write_response};
+use base64::Engine;
+use keeper::chain::local::LocalChain;
+use keeper::chain::{Chain, FeedTx};
+use serde_json::{json, Value};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// What the node remembers besides the chain.
+#[derive(Default)]
+struct Memory {
+    /// Logs of landed transactions, for getTransaction after getSignatureStatuses.
+    logs: HashMap<String, Vec<String>>,
+    /// Every transaction the chain processed, by signature, and newest-first per program.
+    feed: HashMap<String, FeedTx>,
+    by_program: HashMap<Pubkey, Vec<String>>,
+}
+
+pub struct Node {
+    pub url: String,
+    pub chain: Arc<Mutex<LocalChain>>,
+    memory: Arc<Mutex<Memory>>,
+    /// Accept sendTransaction and answer its signature, but never execute it.
+    pub swallow_sends: Arc<AtomicBool>,
+    /// Close every connection without an answer.
+    pub down: Arc<AtomicBool>,
+    /// Transactions executed through sendTransaction.
+    pub executed: Arc<AtomicU64>,
+}
+
+fn b64(d: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(d)
+}
+
+fn account_json(a: &solana_sdk::account::Account) -> Value {
+    json!({"lamports": a.lamports, "owner": a.owner.to_string(), "executable": a.executable,
+           "rentEpoch": 0, "data": [b64(&a.data), "base64"]})
+}
+
+fn tx_from(params: &Value) -> solana_sdk::transaction::VersionedTransaction {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(params[0].as_str().unwrap())
+        .unwrap();
+    keeper::execute::parse_signed(&bytes).unwrap()
+}
+
+fn error_json(f: keeper::chain::TxFailure) -> Value {
+    match f.custom_code {
+        Some(c) => json!({"InstructionError": [0, {"Custom": c}]}),
+        None => json!(f.message),
+    }
+}
+
+/// A processed transaction as getTransaction renders it with `encoding: json`.
+fn feed_json(f: &FeedTx) -> Value {
+    let ixs: Vec<Value> =
+        f.tx.top
+            .iter()
+            .map(|ix| {
+                json!({"programIdIndex": ix.program, "accounts": ix.accounts,
+                   "data": bs58::encode(&ix.data).into_string(), "stackHeight": null})
+            })
+            .collect();
+    json!({
+        "slot": f.slot,
+        "blockTime": f.block_time,
+        "transaction": {
+            "signatures": [f.tx.signature],
+            "message": {
+                "accountKeys": f.tx.keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                "instructions": ixs,
+                "recentBlockhash": "11111111111111111111111111111111",
+            }
+        },
+        "meta": {
+            "err": if f.tx.failed { json!({"InstructionError": [0, "GenericError"]}) } else { Value::Null },
+            "logMessages": f.tx.logs,
+            "innerInstructions": [],
+            "loadedAddresses": {"writable": [], "readonly": []},
+        }
+    })
+}
+
+impl Node {
+    async fn answer(&self, method: &str, p: &Value) -> Value {
+        let mut chain = self.chain.lock().await;
+        let mut m = self.memory.lock().await;
+        match method {
+            "getMultipleAccounts" => {
+                let keys: Vec<Pubkey> = p[0]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|k| Pubkey::from_str(k.as_str().unwrap()).unwrap())
+                    .collect();
+                let accs = chain.accounts(&keys).await.unwrap();
+                json!({"context": {"slot": 1}, "value": accs.iter().map(|a| a.as_ref().map_or(Value::Null, account_json)).collect::<Vec<_>>()})
+            }
+            "getProgramAccounts" => {
+                let program = Pubkey::from_str(p[0].as_str().unwrap()).unwrap();
+                let f = &p[1]["filters"];
+                let disc = bs58::decode(f[0]["memcmp"]["bytes"].as_str().unwrap())
+                    .into_vec()
+                    .unwrap();
+                let offset = f[1]["memcmp"]["offset"].as_u64().unwrap() as usize;
+                let key = Pubkey::from_str(f[1]["memcmp"]["bytes"].as_str().unwrap()).unwrap();
+                let list = chain
+                    .program_accounts(&program, &disc, offset, &key)
+                    .await
+                    .unwrap();
+                Value::Array(
+                    list.iter()
+                        .map(|(k, a)| json!({"pubkey": k.to_string(), "account": account_json(a)}))
+                        .collect(),
+                )
+            }
+            "getTokenLargestAccounts" => {
+                let mint = Pubkey::from_str(p[0].as_str().unwrap()).unwrap();
+                let list = chain.largest_token_accounts(&mint).await.unwrap();
+                json!({"context": {"slot": 1}, "value": list.iter().map(|(k, a)| json!({
+                    "address": k.to_string(), "amount": a.to_string(), "decimals": 0,
+                    "uiAmount": null, "uiAmountString": a.to_string()})).collect::<Vec<_>>()})
+            }
+            "getRecentPrioritizationFees" => {
+                let keys: Vec<Pubkey> = p[0]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|k| Pubkey::from_str(k.as_str()?).ok())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let fee = chain.priority_fee(&keys, 50).await.unwrap();
+                json!([{"slot": 1, "prioritizationFee": fee}])
+            }
+            "getSlot" => json!(chain.block_height().await.unwrap()),
+            "getBlockTime" => json!(chain.now().await.unwrap()),
+            "getBlockHeight" => json!(chain.block_height().await.unwrap()),
+            "getLatestBlockhash" => {
+                let b = chain.latest_blockhash().await.unwrap();
+                json!({"context": {"slot": 1}, "value": {"blockhash": b.hash.to_string(), "lastValidBlockHeight": b.last_valid_height}})
+            }
+            "simulateTransaction" => {
+                let s = chain.simulate(&tx_from(p)).await.unwrap();
+                json!({"context": {"slot": 1}, "value": {"err": s.err.map_or(Value::Null, error_json), "logs": s.logs, "unitsConsumed": s.units}})
+            }
+            "sendTransaction" => {
+                let tx = tx_from(p);
+                if self.swallow_sends.load(Ordering::SeqCst) {
+                    return json!(tx.signatures[0].to_string());
+                }
+                let sig = chain.send(&tx).await.unwrap();
+                self.executed.fetch_add(1, Ordering::SeqCst);
+                json!(sig.to_string())
+            }
+            "getSignatureStatuses" => {
+                let sig = Signature::from_str(p[0][0].as_str().unwrap()).unwrap();
+                match chain.status(&sig).await.unwrap() {
+                    None => json!({"context": {"slot": 1}, "value": [null]}),
+                    Some(l) => {
+                        m.logs.insert(sig.to_string(), l.logs);
+                        json!({"context": {"slot": 1}, "value": [{"slot": l.slot, "err": l.err.map_or(Value::Null, error_json), "confirmationStatus": "confirmed", "confirmations": 1}]})
+                    }
+                }
+            }
+            "getSignaturesForAddress" => {
+                Self::index(&mut chain, &mut m).await;
+                let program = Pubkey::from_str(p[0].as_str().unwrap()).unwrap();
+                let limit = p[1]["limit"].as_u64().unwrap_or(1_000) as usize;
+                let until = p[1]["until"].as_str();
+                let before = p[1]["before"].as_str();
+                let list = m.by_program.get(&program).cloned().unwrap_or_default();
+                let start = before
+                    .and_then(|b| list.iter().position(|s| s == b).map(|i| i + 1))
+                    .unwrap_or(0);
+                Value::Array(
+                    list[start..]
+                        .iter()
+                        .take_while(|s| Some(s.as_str()) != until)
+                        .take(limit)
+                        .map(|s| {
+                            let f = &m.feed[s];
+                            json!({"signature": s, "slot": f.slot, "err": if f.tx.failed { json!("failed") } else { Value::Null },
+                                   "memo": null, "blockTime": f.block_time, "confirmationStatus": "confirmed"})
+                        })
+                        .collect(),
+                )
+            }
+            "getTransaction" => {
+                let sig = p[0].as_str().unwrap();
+                if let Some(f) = m.feed.get(sig) {
+                    return feed_json(f);
+                }
+                json!({"meta": {"logMessages": m.logs.get(sig).cloned().unwrap_or_default()}})
+            }
+            other => panic!("the keeper called {other}, which this node does not serve"),
+        }
+    }
+
+    /// Indexes what the chain processed since the last call, newest first per program.
+    async fn index(chain: &mut LocalChain, m: &mut Memory) {
+        for f in chain.take_feed().await {
+            let Some(sig) = f.tx.signature.clone() else {
+                continue;
+            };
+            for k in &f.tx.keys {
+                m.by_program.entry(*k).or_default().insert(0, sig.clone());
+            }
+            m.feed.insert(sig, f);
+        }
+    }
+}
+
+/// Starts a node serving `chain`.
+pub async fn serve(mut chain: LocalChain) -> Arc<Node> {
+    // The node runs for real seconds: sign with the bank's newest blockhashes.
+    chain.use_fresh_blockhashes();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let node = Arc::new(Node {
+        url: format!("http://{}", listener.local_addr().unwrap()),
+        chain: Arc::new(Mutex::new(chain)),
+        memory: Arc::default(),
+        swallow_sends: Arc::default(),
+        down: Arc::default(),
+        executed: Arc::default(),
+    });
+    let n = node.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            if n.down.load(Ordering::SeqCst) {
+                continue; // dropped: the connection closes unanswered
+            }
+            let n = n.clone();
+            tokio::spawn(async move {
+                let Some(req) = read_request(&mut sock).await else {
+                    return;
+                };
+                let method = req["method"].as_str().unwrap_or("").to_string();
+                let result = n.answer(&method, &req["params"]).await;
+                let payload =
+                    json!({"jsonrpc": "2.0", "id": req["id"], "result": result}).to_string();
+                write_response(&mut sock, 200, &payload).await;
+            });
+        }
+    });
+    node
+}
