@@ -45,6 +45,7 @@ pub struct FileConfig {
     #[serde(default)]
     pub rpc: Vec<RpcEntry>,
     pub exec: Option<ExecFile>,
+    pub strategy: Option<StrategyFile>,
     pub metrics: Option<MetricsFile>,
     pub shutdown: Option<ShutdownFile>,
     pub alerts: Option<crate::run::alerts::AlertsFile>,
@@ -65,6 +66,80 @@ pub struct ExecFile {
     pub max_priority_fee: Option<u64>,
     pub unit_headroom_pct: Option<u32>,
     pub dry_run: Option<bool>,
+}
+
+/// Changes to the tier's limits. Amounts are in base units of the vault's token.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyFile {
+    pub max_buy: Option<u64>,
+    pub min_safety_score: Option<u8>,
+    pub concurrent_trades: Option<u16>,
+    pub max_positions: Option<u16>,
+    pub max_total_exposure: Option<u64>,
+    pub max_exposure_per_token: Option<u64>,
+    pub min_liquidity: Option<u64>,
+    pub max_impact_bps: Option<u16>,
+    pub slippage_bps: Option<u16>,
+    pub max_hold: Option<String>,
+}
+
+impl StrategyFile {
+    /// Lays the changes over `p` and checks the result.
+    fn apply(self, p: &mut Preset, bad: &mut impl FnMut(String)) {
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f { p.$f = v; } )* };
+        }
+        set!(
+            max_buy,
+            min_safety_score,
+            concurrent_trades,
+            max_positions,
+            max_total_exposure,
+            max_exposure_per_token,
+            min_liquidity,
+            max_impact_bps,
+            slippage_bps
+        );
+        if let Some(t) = &self.max_hold {
+            match parse_duration(t) {
+                Ok(s) => p.max_hold_seconds = i64::try_from(s).unwrap_or(i64::MAX),
+                Err(e) => bad(format!("strategy.max_hold: {e}")),
+            }
+        }
+        if p.max_buy == 0 {
+            bad("strategy.max_buy: 0 buys nothing".into());
+        }
+        if p.min_safety_score > 100 {
+            bad(format!(
+                "strategy.min_safety_score: {} is above 100",
+                p.min_safety_score
+            ));
+        }
+        if p.concurrent_trades == 0 || p.max_positions == 0 {
+            bad("strategy.concurrent_trades and strategy.max_positions must be at least 1".into());
+        }
+        for (name, bps) in [
+            ("max_impact_bps", p.max_impact_bps),
+            ("slippage_bps", p.slippage_bps),
+        ] {
+            if bps > 10_000 {
+                bad(format!("strategy.{name}: {bps} is above 10000 (100%)"));
+            }
+        }
+        if p.max_exposure_per_token > p.max_total_exposure {
+            bad(format!(
+                "strategy.max_exposure_per_token ({}) is above strategy.max_total_exposure ({})",
+                p.max_exposure_per_token, p.max_total_exposure
+            ));
+        }
+        if p.max_buy > p.max_exposure_per_token {
+            bad(format!(
+                "strategy.max_buy ({}) is above strategy.max_exposure_per_token ({})",
+                p.max_buy, p.max_exposure_per_token
+            ));
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -243,7 +318,7 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
     }
 
     let tier = file.tier.clone().unwrap_or_else(|| "5k".into());
-    let preset = strategy::preset(&tier).or_else(|| {
+    let mut preset = strategy::preset(&tier).or_else(|| {
         let names: Vec<String> = strategy::presets().into_iter().map(|p| p.name).collect();
         bad(format!(
             "tier: {tier:?} is unknown; choose one of {}",
@@ -251,6 +326,14 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
         ));
         None
     });
+    if let Some(p) = preset.as_mut() {
+        // Leverage loops need a lender, its reserves and a lookup table set up for them;
+        // `keeper run` trades spot only.
+        p.leverage = None;
+        if let Some(s) = file.strategy {
+            s.apply(p, &mut bad);
+        }
+    }
 
     let weights = match &file.weights {
         None => Some(Weights::default()),
@@ -600,6 +683,39 @@ mod tests {
         assert_eq!(
             e,
             "k.toml has 1 problem:\n  - metrics.stale_after (10s) must be longer than tick_interval (30s)"
+        );
+    }
+
+    #[test]
+    fn strategy_changes_apply_to_the_tier_and_are_checked() {
+        let ok = parse(&format!(
+            "vault = \"{VAULT}\"\nkeypair = \"k.json\"\ntier = \"50\"\n[[rpc]]\nurl = \"http://127.0.0.1:8899\"\n[strategy]\nmax_buy = 1000\nmin_safety_score = 0\nmax_hold = \"15m\"\n"
+        ))
+        .unwrap();
+        let c = resolve(ok, &args(), Path::new("k.toml")).unwrap();
+        assert_eq!(
+            (
+                c.preset.max_buy,
+                c.preset.min_safety_score,
+                c.preset.max_hold_seconds
+            ),
+            (1_000, 0, 900)
+        );
+        assert_eq!(c.preset.concurrent_trades, 1, "the rest of the tier stays");
+
+        let f = parse(&format!(
+            "vault = \"{VAULT}\"\nkeypair = \"k.json\"\n[[rpc]]\nurl = \"http://127.0.0.1:8899\"\n[strategy]\nmax_buy = 0\nslippage_bps = 20000\nmax_total_exposure = 5\nmax_exposure_per_token = 6\n"
+        ))
+        .unwrap();
+        let e = resolve(f, &args(), Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "k.toml has 3 problems:\n  \
+             - strategy.max_buy: 0 buys nothing\n  \
+             - strategy.slippage_bps: 20000 is above 10000 (100%)\n  \
+             - strategy.max_exposure_per_token (6) is above strategy.max_total_exposure (5)"
         );
     }
 }
