@@ -3,16 +3,16 @@
 
 use anchor_lang::AccountDeserialize;
 use flashforge_tests::trading_fixture::TradingVault;
-use flashforge_tests::{TestChain, TokenProgram};
-use keeper::chain::local::{Congestion, LocalChain};
+use keeper::chain::local::Congestion;
 use keeper::journal::Journal;
 use keeper::pipeline::{Keeper, KeeperConfig};
 use keeper::score::Weights;
 use keeper::strategy::Preset;
-use solana_sdk::signature::Signer;
-use vault::state::{GovernanceAction, Position, Vault};
+use vault::state::Vault;
 
-const UNIT: u64 = 1_000_000;
+mod common;
+
+use common::trading::{launch, position, setup, UNIT};
 
 fn preset() -> Preset {
     Preset {
@@ -42,49 +42,6 @@ fn config(tv: &TradingVault, probe: solana_sdk::pubkey::Pubkey) -> KeeperConfig 
         probe_quote_account: Some(probe),
         leverage: None,
     }
-}
-
-async fn setup() -> (LocalChain, TradingVault, solana_sdk::pubkey::Pubkey) {
-    let mut chain = TestChain::start().await;
-    let tv = chain.trading_vault(100 * UNIT, |_| {}).await;
-    // The fixture's tokens keep their authorities; let the vault take any score here.
-    let mut r = chain.vault_state(&tv.f).await.risk;
-    r.min_safety_score = 0;
-    chain
-        .govern(&tv.f, GovernanceAction::SetRiskLimits(r))
-        .await
-        .unwrap();
-    let probe = chain
-        .token_account(&tv.f.keys.base_mint, &tv.f.keeper.pubkey())
-        .await;
-    chain.mint_to(&tv.f.keys.base_mint, &probe, UNIT).await;
-    (LocalChain::new(chain, 3), tv, probe)
-}
-
-async fn launch(chain: &mut LocalChain, tv: &TradingVault) -> solana_sdk::pubkey::Pubkey {
-    let base = (tv.f.keys.base_mint, TokenProgram::Spl);
-    let (_, mint, out) = chain
-        .chain
-        .create_pool_with_new_token(
-            base,
-            flashforge_tests::amm_fixture::TokenSpec::plain(TokenProgram::Spl, 6),
-            1_000 * UNIT,
-            1_000 * UNIT,
-            30,
-        )
-        .await;
-    out.unwrap();
-    mint
-}
-
-async fn position(
-    chain: &mut LocalChain,
-    tv: &TradingVault,
-    mint: &solana_sdk::pubkey::Pubkey,
-) -> Position {
-    let key = vault::client::position_address(&tv.f.keys.vault, mint);
-    let a = keeper::chain::account(chain, &key).await.unwrap().unwrap();
-    Position::try_deserialize(&mut a.data.as_slice()).unwrap()
 }
 
 #[tokio::test]

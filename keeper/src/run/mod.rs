@@ -204,6 +204,9 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
         }
     }
 
+    if *stop.borrow() > 0 {
+        tracing::info!("signal received: stopping after {ticks} ticks");
+    }
     let in_flight = drain(&mut keeper, &mut chain, &mut stop, cfg.drain).await;
     let summary = Summary {
         ticks,

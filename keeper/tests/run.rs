@@ -1,0 +1,501 @@
+//! `keeper run` as operators run it: the binary, a configuration file, a JSON-RPC node on
+//! 127.0.0.1 backed by an embedded chain with a real vault, a webhook receiver, and signals.
+
+mod common;
+
+use anchor_lang::AccountDeserialize;
+use common::bridge::{self, Node};
+use common::trading::{launch, position, setup, UNIT};
+use flashforge_tests::trading_fixture::TradingVault;
+use keeper::journal::Journal;
+use serde_json::Value;
+use solana_sdk::pubkey::Pubkey;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use vault::state::Vault;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A webhook receiver: records the JSON bodies posted to it.
+async fn webhook() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let g = g.clone();
+            tokio::spawn(async move {
+                if let Some(body) = common::read_request(&mut sock).await {
+                    g.lock().unwrap().push(body);
+                }
+                common::write_response(&mut sock, 200, "{}").await;
+            });
+        }
+    });
+    (url, got)
+}
+
+/// A running `keeper run` and everything it has printed.
+struct Keeper {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+    stdout: Arc<Mutex<String>>,
+}
+
+impl Keeper {
+    fn start(config: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keeper"))
+            .args(["run", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "info")
+            .env_remove("KEEPER_RPC_URLS")
+            .env_remove("KEEPER_KEYPAIR")
+            .env_remove("FLASHFORGE_VAULT")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let (e, err) = (stderr.clone(), child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let mut e = e.lock().unwrap();
+                e.push_str(&line);
+                e.push('\n');
+            }
+        });
+        let (o, mut out) = (stdout.clone(), child.stdout.take().unwrap());
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            o.lock().unwrap().push_str(&s);
+        });
+        Self {
+            child,
+            stderr,
+            stdout,
+        }
+    }
+
+    fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The address the metrics server bound (the configuration asks for port 0).
+    async fn metrics_addr(&mut self) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(rest) = self.log().split("metrics on http://").nth(1) {
+                return rest.split('/').next().unwrap().to_string();
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("the keeper exited with {status}:\n{}", self.log());
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "no metrics address in:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn signal(&self, sig: i32) {
+        // SAFETY: plain kill(2) on the child's pid.
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, sig) }, 0);
+    }
+
+    /// Waits for the exit; returns whether it succeeded and what went to standard output.
+    async fn exit(mut self) -> (bool, String, String) {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "the keeper did not stop:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        // Let the reader threads see the pipes close.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let out = self.stdout.lock().unwrap().clone();
+        (status.success(), out, self.log())
+    }
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The value of the metric sample named exactly `name` (labels included), if exported.
+fn sample(metrics: &str, name: &str) -> Option<f64> {
+    metrics.lines().find_map(|l| {
+        let (n, v) = l.rsplit_once(' ')?;
+        (n == name).then(|| v.parse().ok()).flatten()
+    })
+}
+
+/// Polls `/metrics` until `name` reaches `at_least`; returns the scrape.
+async fn wait_metric(k: &Keeper, addr: &str, name: &str, at_least: f64) -> String {
+    let start = Instant::now();
+    loop {
+        let (_, m) = get(&format!("http://{addr}/metrics")).await;
+        if sample(&m, name).is_some_and(|v| v >= at_least) {
+            return m;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{name} never reached {at_least}:\n{m}\n{}",
+            k.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+struct Setup {
+    node: Arc<Node>,
+    tv: TradingVault,
+    dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+/// A vault on a node, the keeper's keypair (mode 600) and a configuration for it.
+async fn prepare(hook: &str) -> Setup {
+    let (chain, tv, probe) = setup().await;
+    let node = bridge::serve(chain).await;
+    let dir = tempfile::tempdir().unwrap();
+    keeper::ops::wallet::write_keypair(&dir.path().join("keeper.json"), &tv.f.keeper).unwrap();
+    let config = dir.path().join("keeper.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+vault = "{vault}"
+keypair = "keeper.json"
+journal = "journal.sqlite"
+tier = "50"
+watch = ["local_amm"]
+probe_quote_account = "{probe}"
+tick_interval = "1s"
+
+[[rpc]]
+url = "{url}/?api-key=SECRETKEY"
+requests_per_second = 1000
+
+[strategy]
+max_buy = {unit}
+min_safety_score = 0
+min_liquidity = {liq}
+max_total_exposure = {exp}
+max_exposure_per_token = {exp}
+
+[metrics]
+listen = "127.0.0.1:0"
+stale_after = "5s"
+
+[shutdown]
+drain = "5s"
+
+[alerts]
+discord_webhook = "{hook}/api/webhooks/1/HOOKSECRET"
+min_interval = "0s"
+"#,
+            vault = tv.f.keys.vault,
+            url = node.url,
+            unit = UNIT,
+            liq = 10 * UNIT,
+            exp = 10 * UNIT,
+        ),
+    )
+    .unwrap();
+    Setup {
+        node,
+        tv,
+        dir,
+        config,
+    }
+}
+
+async fn vault_state(node: &Node, tv: &TradingVault) -> Vault {
+    let mut chain = node.chain.lock().await;
+    let a = keeper::chain::account(&mut *chain, &tv.f.keys.vault)
+        .await
+        .unwrap()
+        .unwrap();
+    Vault::try_deserialize(&mut a.data.as_slice()).unwrap()
+}
+
+async fn launch_on(node: &Node, tv: &TradingVault) -> Pubkey {
+    let mut chain = node.chain.lock().await;
+    launch(&mut chain, tv).await
+}
+
+/// Secrets that must never be printed: the URL's API key, the webhook's token and the key.
+fn assert_no_secrets(text: &str, tv: &TradingVault) {
+    assert!(
+        !text.contains("SECRETKEY"),
+        "the RPC API key leaked:\n{text}"
+    );
+    assert!(
+        !text.contains("HOOKSECRET"),
+        "the webhook token leaked:\n{text}"
+    );
+    let secret = tv.f.keeper.to_base58_string();
+    assert!(!text.contains(&secret[..40]), "the keypair leaked");
+    let bytes = format!("{:?}", &tv.f.keeper.to_bytes()[..8]);
+    assert!(
+        !text.contains(&bytes[1..bytes.len() - 1]),
+        "the keypair leaked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeper_run_trades_a_new_pool_exports_metrics_alerts_and_stops_on_sigterm() {
+    let (hook, posted) = webhook().await;
+    let s = prepare(&hook).await;
+    let mut k = Keeper::start(&s.config);
+    let addr = k.metrics_addr().await;
+
+    // The first tick marks the start of the feed; the pool comes after.
+    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    let (code, health) = get(&format!("http://{addr}/health")).await;
+    assert_eq!(code, 200, "{health}");
+    assert!(health.contains("\"status\":\"ok\""), "{health}");
+    let mint = launch_on(&s.node, &s.tv).await;
+
+    let m = wait_metric(
+        &k,
+        &addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        1.0,
+    )
+    .await;
+    assert_eq!(sample(&m, "flashforge_pools_detected_total"), Some(1.0));
+    assert_eq!(sample(&m, "flashforge_pools_scored_total"), Some(1.0));
+    let endpoint = s.node.url.clone();
+    let requests = format!("flashforge_rpc_requests_total{{endpoint=\"{endpoint}\"}}");
+    assert!(sample(&m, &requests).unwrap() > 0.0, "{m}");
+    assert!(
+        m.contains("flashforge_stage_seconds_bucket{le=\"")
+            || m.contains("flashforge_stage_seconds_bucket{stage=\"discover\"")
+    );
+
+    // The vault bought once, for the configured amount.
+    assert_eq!(
+        position(&mut *s.node.chain.lock().await, &s.tv, &mint)
+            .await
+            .total_bought,
+        UNIT
+    );
+    let v = vault_state(&s.node, &s.tv).await;
+    assert_eq!(v.last_order_id, 1);
+    // The NAV gauge is the vault's, as of a tick after the fill.
+    let m = wait_metric(
+        &k,
+        &addr,
+        "flashforge_ticks_total",
+        sample(&m, "flashforge_ticks_total").unwrap() + 1.0,
+    )
+    .await;
+    let v = vault_state(&s.node, &s.tv).await;
+    assert_eq!(
+        sample(&m, "flashforge_vault_nav"),
+        Some(v.total_assets() as f64)
+    );
+    assert_eq!(sample(&m, "flashforge_vault_open_positions"), Some(1.0));
+
+    k.signal(libc::SIGTERM);
+    let (ok, out, log) = k.exit().await;
+    assert!(ok, "{log}");
+    let summary: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(summary["in_flight_at_exit"], 0);
+    assert_eq!(summary["stats"]["buys"], 1);
+    assert!(summary["ticks"].as_u64().unwrap() >= 2);
+
+    let texts: Vec<String> = posted
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| b["content"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        texts[0].starts_with(&format!(
+            "flashforge keeper: started on vault {}",
+            s.tv.f.keys.vault
+        )),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("flashforge keeper: bought ")
+                && t.contains(&format!(" of {mint} for {UNIT} base units (entry, order 1"))),
+        "{texts:?}"
+    );
+    assert!(texts.last().unwrap().contains("stopped after"), "{texts:?}");
+    assert_no_secrets(&format!("{out}\n{log}\n{texts:?}"), &s.tv);
+    drop(s.dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keeper_killed_mid_trade_restarts_and_the_trade_lands_exactly_once() {
+    let (hook, _posted) = webhook().await;
+    let s = prepare(&hook).await;
+    // Sent transactions vanish: the buy is journaled and sent, and never lands.
+    s.node.swallow_sends.store(true, Ordering::SeqCst);
+    let mut k = Keeper::start(&s.config);
+    let addr = k.metrics_addr().await;
+    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    let mint = launch_on(&s.node, &s.tv).await;
+    wait_metric(&k, &addr, "flashforge_orders_total{outcome=\"sent\"}", 1.0).await;
+
+    k.signal(libc::SIGKILL);
+    let (ok, _, _) = k.exit().await;
+    assert!(!ok, "killed");
+    assert_eq!(
+        vault_state(&s.node, &s.tv).await.last_order_id,
+        0,
+        "nothing landed"
+    );
+    let journal = s.dir.path().join("journal.sqlite");
+    let open = Journal::open(&journal).unwrap().open_orders().unwrap();
+    assert_eq!(
+        open.len(),
+        1,
+        "the buy is in the journal, signed and in flight"
+    );
+
+    // The network heals; a new keeper starts on the same journal.
+    s.node.swallow_sends.store(false, Ordering::SeqCst);
+    let mut k = Keeper::start(&s.config);
+    let addr = k.metrics_addr().await;
+    wait_metric(
+        &k,
+        &addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        1.0,
+    )
+    .await;
+    // A few more ticks: nothing else is bought.
+    let m = wait_metric(&k, &addr, "flashforge_ticks_total", 3.0).await;
+    assert_eq!(
+        sample(&m, "flashforge_orders_total{outcome=\"filled\"}"),
+        Some(1.0)
+    );
+    k.signal(libc::SIGINT);
+    let (ok, out, log) = k.exit().await;
+    assert!(ok, "{log}");
+    assert_no_secrets(&format!("{out}\n{log}"), &s.tv);
+
+    assert_eq!(
+        position(&mut *s.node.chain.lock().await, &s.tv, &mint)
+            .await
+            .total_bought,
+        UNIT
+    );
+    let v = vault_state(&s.node, &s.tv).await;
+    assert_eq!(
+        v.last_order_id, 1,
+        "one order executed, the one journaled before the crash"
+    );
+    let j = Journal::open(&journal).unwrap();
+    assert_eq!(j.max_order_id().unwrap(), 1, "no second order was made");
+    assert!(j.open_orders().unwrap().is_empty());
+    assert_eq!(j.fills().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_configuration_stops_the_start_with_every_problem_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("keeper.toml");
+    std::fs::write(
+        &cfg,
+        "vault = \"nope\"\nkeypair = \"k.json\"\n[[rpc]]\nurl = \"ftp://x.example.com/SECRETKEY\"\n[exec]\npriority_percentile = 101\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_keeper"))
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .env_remove("KEEPER_RPC_URLS")
+        .env_remove("FLASHFORGE_VAULT")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with(&format!("error: {} has 3 problems:", cfg.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("vault: \"nope\" is not a base58 address"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rpc[0]: ftp://x.example.com is not an http:// or https:// URL"),
+        "{err}"
+    );
+    assert!(
+        err.contains("exec.priority_percentile: 101 is not a percentile"),
+        "{err}"
+    );
+    assert!(!err.contains("SECRETKEY"));
+
+    // A keypair others can read is refused before any request.
+    let key = dir.path().join("k.json");
+    keeper::ops::wallet::write_keypair(&key, &solana_sdk::signature::Keypair::new()).unwrap();
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    std::fs::write(
+        &cfg,
+        "vault = \"11111111111111111111111111111111\"\nkeypair = \"k.json\"\n[[rpc]]\nurl = \"http://127.0.0.1:9/\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_keeper"))
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .env_remove("KEEPER_RPC_URLS")
+        .env_remove("FLASHFORGE_VAULT")
+        .env_remove("KEEPER_KEYPAIR")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("is readable by other users (mode 644)"),
+        "{err}"
+    );
+
+    // --check prints the configuration without the secrets in it.
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    std::fs::write(
+        &cfg,
+        "vault = \"11111111111111111111111111111111\"\nkeypair = \"k.json\"\n[[rpc]]\nurl = \"https://rpc.example.com/?api-key=SECRETKEY\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_keeper"))
+        .args(["run", "--check", "--config"])
+        .arg(&cfg)
+        .env_remove("KEEPER_RPC_URLS")
+        .env_remove("FLASHFORGE_VAULT")
+        .env_remove("KEEPER_KEYPAIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["endpoints"][0][0], "https://rpc.example.com");
+    assert_eq!(shown["tier"], "5k");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("SECRETKEY"));
+}
