@@ -209,6 +209,7 @@ drain = "5s"
 [alerts]
 discord_webhook = "{hook}/api/webhooks/1/HOOKSECRET"
 min_interval = "0s"
+error_streak = 1
 "#,
             vault = tv.f.keys.vault,
             url = node.url,
@@ -498,4 +499,94 @@ async fn a_bad_configuration_stops_the_start_with_every_problem_and_no_secret() 
     assert_eq!(shown["endpoints"][0][0], "https://rpc.example.com");
     assert_eq!(shown["tier"], "5k");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("SECRETKEY"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_with_an_order_in_flight_drains_then_leaves_it_to_the_journal() {
+    let (hook, _posted) = webhook().await;
+    let s = prepare(&hook).await;
+    s.node.swallow_sends.store(true, Ordering::SeqCst);
+    let mut k = Keeper::start(&s.config);
+    let addr = k.metrics_addr().await;
+    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    launch_on(&s.node, &s.tv).await;
+    wait_metric(&k, &addr, "flashforge_orders_in_flight", 1.0).await;
+    let asked = Instant::now();
+    k.signal(libc::SIGTERM);
+    let (ok, out, log) = k.exit().await;
+    assert!(ok, "{log}");
+    // The drain followed the order for the configured 5 s before giving up on it.
+    assert!(asked.elapsed() >= Duration::from_secs(5), "{log}");
+    let summary: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(summary["in_flight_at_exit"], 1);
+    assert!(
+        log.contains("following 1 order(s) in flight for up to 5s"),
+        "{log}"
+    );
+    assert!(
+        log.contains("1 order(s) still in flight; their signed bytes are in the journal"),
+        "{log}"
+    );
+    let open = Journal::open(&s.dir.path().join("journal.sqlite"))
+        .unwrap()
+        .open_orders()
+        .unwrap();
+    assert_eq!(open.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_every_endpoint_dies_health_goes_stale_and_an_alert_says_so() {
+    let (hook, posted) = webhook().await;
+    let s = prepare(&hook).await;
+    let mut k = Keeper::start(&s.config);
+    let addr = k.metrics_addr().await;
+    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    s.node.down.store(true, Ordering::SeqCst);
+
+    let m = wait_metric(&k, &addr, "flashforge_tick_errors_total", 1.0).await;
+    let errors = format!("flashforge_rpc_errors_total{{endpoint=\"{}\"}}", s.node.url);
+    assert!(sample(&m, &errors).unwrap() >= 4.0, "four attempts: {m}");
+    // stale_after is 5 s: past it without a good tick, /health says 503.
+    let start = Instant::now();
+    let body = loop {
+        let (code, body) = get(&format!("http://{addr}/health")).await;
+        if code == 503 {
+            break body;
+        }
+        assert!(start.elapsed() < WAIT, "never stale: {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(body.contains("\"status\":\"stale\""), "{body}");
+    let start = Instant::now();
+    while !posted.lock().unwrap().iter().any(|b| {
+        b["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("flashforge keeper: 1 tick failed in a row; the last: getSignaturesForAddress on http://127.0.0.1:")
+    }) {
+        assert!(
+            start.elapsed() < WAIT,
+            "no error alert: {:?}",
+            posted.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The endpoint comes back: ticks succeed and health recovers.
+    s.node.down.store(false, Ordering::SeqCst);
+    let start = Instant::now();
+    loop {
+        let (code, body) = get(&format!("http://{addr}/health")).await;
+        if code == 200 && body.contains("\"status\":\"ok\"") {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "never recovered: {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    k.signal(libc::SIGTERM);
+    let (ok, out, log) = k.exit().await;
+    assert!(ok, "{log}");
+    assert!(log.contains("tick failed (1 in a row)"), "{log}");
+    let texts = format!("{:?}", posted.lock().unwrap());
+    assert_no_secrets(&format!("{out}\n{log}\n{texts}"), &s.tv);
 }

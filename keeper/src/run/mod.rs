@@ -146,7 +146,10 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
                 if streak == cfg.alerts.error_streak {
                     alerts.raise(
                         Kind::Errors,
-                        &format!("{streak} ticks failed in a row; the last: {e:#}"),
+                        &format!(
+                            "{streak} tick{} failed in a row; the last: {e:#}",
+                            if streak == 1 { "" } else { "s" }
+                        ),
                     );
                 }
                 streak
@@ -193,11 +196,11 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
         if cfg.max_ticks.is_some_and(|m| ticks + failed >= m) {
             break;
         }
-        // While ticks fail, wait longer each time (doubling up to a minute).
+        // While ticks fail, wait longer each time: one interval, then doubling up to a minute.
         let pause = if streak == 0 {
             cfg.tick_interval.saturating_sub(took)
         } else {
-            (cfg.tick_interval * 2u32.saturating_pow(streak.min(6) as u32)).min(MAX_BACKOFF)
+            (cfg.tick_interval * 2u32.saturating_pow(streak.min(7) as u32 - 1)).min(MAX_BACKOFF)
         };
         if sleep_or_signal(pause, &mut stop, 0).await {
             break;
