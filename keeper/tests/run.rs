@@ -147,15 +147,20 @@ fn sample(metrics: &str, name: &str) -> Option<f64> {
 
 /// Polls `/metrics` until `name` reaches `at_least`; returns the scrape.
 async fn wait_metric(k: &Keeper, addr: &str, name: &str, at_least: f64) -> String {
+    wait_for(k, addr, name, |v| v >= at_least).await
+}
+
+/// Polls `/metrics` until `name`'s value satisfies `ok`; returns the scrape.
+async fn wait_for(k: &Keeper, addr: &str, name: &str, ok: impl Fn(f64) -> bool) -> String {
     let start = Instant::now();
     loop {
         let (_, m) = get(&format!("http://{addr}/metrics")).await;
-        if sample(&m, name).is_some_and(|v| v >= at_least) {
+        if sample(&m, name).is_some_and(&ok) {
             return m;
         }
         assert!(
             start.elapsed() < WAIT,
-            "{name} never reached {at_least}:\n{m}\n{}",
+            "{name} never got there:\n{m}\n{}",
             k.log()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -171,6 +176,11 @@ struct Setup {
 
 /// A vault on a node, the keeper's keypair (mode 600) and a configuration for it.
 async fn prepare(hook: &str) -> Setup {
+    prepare_feed(hook, false).await
+}
+
+/// Like [`prepare`]; `websocket` follows the node's websocket instead of polling only.
+async fn prepare_feed(hook: &str, websocket: bool) -> Setup {
     let (chain, tv, probe) = setup().await;
     let node = bridge::serve(chain).await;
     let dir = tempfile::tempdir().unwrap();
@@ -199,6 +209,9 @@ min_liquidity = {liq}
 max_total_exposure = {exp}
 max_exposure_per_token = {exp}
 
+[feed]
+websocket = "{ws}"
+
 [metrics]
 listen = "127.0.0.1:0"
 stale_after = "5s"
@@ -216,6 +229,11 @@ error_streak = 1
             unit = UNIT,
             liq = 10 * UNIT,
             exp = 10 * UNIT,
+            ws = if websocket {
+                node.ws_url.as_str()
+            } else {
+                "off"
+            },
         ),
     )
     .unwrap();
@@ -238,6 +256,9 @@ async fn vault_state(node: &Node, tv: &TradingVault) -> Vault {
 
 async fn launch_on(node: &Node, tv: &TradingVault) -> Pubkey {
     let mut chain = node.chain.lock().await;
+    // The fixture signs with the blockhash of the latest slot; after real seconds the bank
+    // has dropped it, so move to a new slot first.
+    chain.chain.next_slot().await;
     launch(&mut chain, tv).await
 }
 
@@ -589,4 +610,93 @@ async fn when_every_endpoint_dies_health_goes_stale_and_an_alert_says_so() {
     assert!(log.contains("tick failed (1 in a row)"), "{log}");
     let texts = format!("{:?}", posted.lock().unwrap());
     assert_no_secrets(&format!("{out}\n{log}\n{texts}"), &s.tv);
+}
+
+fn listings(node: &Node) -> u64 {
+    node.calls
+        .lock()
+        .unwrap()
+        .get("getSignaturesForAddress")
+        .copied()
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_websocket_feed_backfills_a_silent_gap_with_no_pool_missed_or_repeated() {
+    let (hook, _posted) = webhook().await;
+    let s = prepare_feed(&hook, true).await;
+    let mut k = Keeper::start(&s.config);
+    let addr = k.metrics_addr().await;
+    wait_metric(&k, &addr, "flashforge_feed_connected", 1.0).await;
+    let ticks = wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    let ticks = sample(&ticks, "flashforge_ticks_total").unwrap();
+
+    // A: announced on the websocket and read from the notification alone.
+    let listed = listings(&s.node);
+    let a = launch_on(&s.node, &s.tv).await;
+    s.node.publish().await;
+    wait_metric(&k, &addr, "flashforge_pools_detected_total", 1.0).await;
+    wait_metric(
+        &k,
+        &addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        1.0,
+    )
+    .await;
+    assert_eq!(listings(&s.node), listed, "a live feed needs no listing");
+
+    // B: the connection dies silently; the launch is never announced and, while the keeper
+    // believes the feed is live, not seen.
+    s.node.ws_mute.store(true, Ordering::SeqCst);
+    let b = launch_on(&s.node, &s.tv).await;
+    s.node.publish().await;
+    wait_metric(&k, &addr, "flashforge_ticks_total", ticks + 4.0).await;
+    let m = wait_metric(&k, &addr, "flashforge_ticks_total", ticks + 5.0).await;
+    assert_eq!(sample(&m, "flashforge_pools_detected_total"), Some(1.0));
+
+    // The drop is noticed; the reconnection lists what was missed.
+    s.node.ws_down.store(true, Ordering::SeqCst);
+    wait_for(&k, &addr, "flashforge_feed_connected", |v| v == 0.0).await;
+    s.node.ws_mute.store(false, Ordering::SeqCst);
+    s.node.ws_down.store(false, Ordering::SeqCst);
+    wait_metric(&k, &addr, "flashforge_feed_connects_total", 2.0).await;
+    wait_metric(&k, &addr, "flashforge_pools_detected_total", 2.0).await;
+    assert!(listings(&s.node) > listed, "the gap was listed");
+
+    // C: announced on the new connection.
+    let c = launch_on(&s.node, &s.tv).await;
+    s.node.publish().await;
+    let m = wait_metric(
+        &k,
+        &addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        3.0,
+    )
+    .await;
+    let later = sample(&m, "flashforge_ticks_total").unwrap() + 3.0;
+    let m = wait_metric(&k, &addr, "flashforge_ticks_total", later).await;
+    assert_eq!(
+        sample(&m, "flashforge_pools_detected_total"),
+        Some(3.0),
+        "none twice"
+    );
+    assert_eq!(
+        sample(&m, "flashforge_orders_total{outcome=\"filled\"}"),
+        Some(3.0)
+    );
+    k.signal(libc::SIGTERM);
+    let (ok, _, log) = k.exit().await;
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("websocket ws://127.0.0.1:"),
+        "the drop is logged: {log}"
+    );
+
+    let mut chain = s.node.chain.lock().await;
+    for mint in [a, b, c] {
+        assert_eq!(position(&mut chain, &s.tv, &mint).await.total_bought, UNIT);
+    }
+    drop(chain);
+    let j = Journal::open(&s.dir.path().join("journal.sqlite")).unwrap();
+    assert_eq!(j.pool_count().unwrap(), 3);
 }

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod endpoints;
 pub mod local;
 pub mod rpc;
+pub mod ws;
 
 use crate::detect::Tx;
 use anyhow::Result;

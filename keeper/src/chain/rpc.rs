@@ -5,6 +5,7 @@
 //! itself first, and with `maxRetries: 0` because the executor owns rebroadcasting.
 
 use super::endpoints::{EndpointConfig, EndpointStats, Endpoints, DEFAULT_RPS};
+use super::ws::{Event, FeedStats, LogFeed};
 use super::{Chain, FeedTx, Landed, RecentBlockhash, Simulation, TxFailure};
 use crate::detect::formats::parse_value;
 use anyhow::{anyhow, Context, Result};
@@ -15,15 +16,61 @@ use solana_sdk::hash::Hash;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::VersionedTransaction;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub struct RpcChain {
     endpoints: Endpoints,
-    /// Newest signature seen per watched program (the `until` of the next poll); `None` for
-    /// a program that had no transaction when watching began.
+    /// Newest signature read per watched program (the `until` of the next listing); `None`
+    /// for a program that had no transaction when watching began.
     cursors: HashMap<Pubkey, Option<String>>,
+    /// The websocket fast path, when there is one.
+    feed: Option<LogFeed>,
+    /// Signatures already read, so the listing and the websocket never hand one out twice.
+    seen: Seen,
+    /// Notified signatures the node could not return yet: `(program, signature, tries)`.
+    retry: Vec<(Pubkey, String, u8)>,
+    last_listing: Option<Instant>,
+}
+
+/// With a live websocket feed, the signature listing still runs this often, as a net under
+/// notifications a node may drop without dropping the connection.
+const SAFETY_LISTING: Duration = Duration::from_secs(30);
+/// Polls a notified signature is retried while the node has no transaction for it yet.
+const NOTIFIED_TRIES: u8 = 5;
+
+/// A bounded set of signatures: the newest `cap` are remembered.
+struct Seen {
+    set: HashSet<String>,
+    order: VecDeque<String>,
+    cap: usize,
+}
+
+impl Seen {
+    fn new(cap: usize) -> Self {
+        Self {
+            set: HashSet::new(),
+            order: VecDeque::new(),
+            cap,
+        }
+    }
+
+    fn contains(&self, sig: &str) -> bool {
+        self.set.contains(sig)
+    }
+
+    fn insert(&mut self, sig: &str) {
+        if self.set.insert(sig.to_string()) {
+            self.order.push_back(sig.to_string());
+            if self.order.len() > self.cap {
+                if let Some(old) = self.order.pop_front() {
+                    self.set.remove(&old);
+                }
+            }
+        }
+    }
 }
 
 impl RpcChain {
@@ -40,7 +87,102 @@ impl RpcChain {
         Ok(Self {
             endpoints: Endpoints::new(configs)?,
             cursors: HashMap::new(),
+            feed: None,
+            seen: Seen::new(200_000),
+            retry: Vec::new(),
+            last_listing: None,
         })
+    }
+
+    /// Follows `programs` over the websocket at `url` as well: transactions are read as soon
+    /// as they are notified, and the signature listing becomes the backfill after a drop.
+    pub fn with_feed(mut self, url: String, programs: Vec<Pubkey>) -> Self {
+        self.feed = Some(LogFeed::start(url, programs));
+        self
+    }
+
+    pub fn feed_stats(&self) -> Option<Arc<FeedStats>> {
+        self.feed.as_ref().map(|f| f.stats.clone())
+    }
+
+    /// Waits up to `limit` for a websocket notification; `false` at once without a feed.
+    pub async fn wait_for_feed(&mut self, limit: Duration) -> bool {
+        match self.feed.as_mut() {
+            Some(f) => f.wait(limit).await,
+            None => false,
+        }
+    }
+
+    /// Reads one transaction; `Ok(None)` when the node has none (yet) or it does not parse.
+    async fn read_transaction(&mut self, sig: &str) -> Result<Option<Vec<FeedTx>>> {
+        let t = self
+            .call(
+                "getTransaction",
+                json!([sig, {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]),
+            )
+            .await?;
+        if t.is_null() {
+            return Ok(None);
+        }
+        let slot = t["slot"].as_u64().unwrap_or(0);
+        let block_time = t["blockTime"].as_i64().unwrap_or(0);
+        match parse_value(&t) {
+            Ok(txs) => Ok(Some(
+                txs.into_iter()
+                    .map(|tx| FeedTx {
+                        tx,
+                        slot,
+                        block_time,
+                    })
+                    .collect(),
+            )),
+            // One transaction the parser cannot read must not stall the feed.
+            Err(e) => {
+                tracing::warn!("skipping transaction {sig}: {e}");
+                Ok(Some(Vec::new()))
+            }
+        }
+    }
+
+    /// The listing path: every signature of each program since its cursor, oldest first.
+    async fn list_and_read(&mut self, programs: &[Pubkey], out: &mut Vec<FeedTx>) -> Result<()> {
+        for p in programs {
+            let first_poll = !self.cursors.contains_key(p);
+            let until = self.cursors.get(p).cloned().flatten();
+            let list = self
+                .signatures_since(p, until.as_deref(), first_poll)
+                .await?;
+            let newest = list
+                .first()
+                .and_then(|s| s["signature"].as_str())
+                .map(String::from);
+            if first_poll {
+                // Start from now: history is not replayed. A program with no history yet gets
+                // an empty cursor, so its very first transaction is not mistaken for history.
+                self.cursors.insert(*p, newest);
+                continue;
+            }
+            // Oldest first, so pools are seen in the order they were created.
+            for s in list.iter().rev() {
+                let Some(sig) = s["signature"].as_str() else {
+                    continue;
+                };
+                if !s["err"].is_null() || self.seen.contains(sig) {
+                    continue;
+                }
+                if let Some(txs) = self.read_transaction(sig).await? {
+                    out.extend(txs);
+                    self.seen.insert(sig);
+                }
+            }
+            // Moved only once every transaction up to it was read: an error above re-reads
+            // the same range next time rather than skipping it.
+            if newest.is_some() {
+                self.cursors.insert(*p, newest);
+            }
+        }
+        self.last_listing = Some(Instant::now());
+        Ok(())
     }
 
     /// Requests, errors, rate limits and latency per endpoint.
@@ -99,6 +241,16 @@ impl RpcChain {
             }
         }
     }
+}
+
+/// What a poll read before an error: handed out (each is marked seen and will not come again),
+/// the error only logged; an error with nothing read is the poll's error.
+fn partial(out: Vec<FeedTx>, e: anyhow::Error) -> Result<Vec<FeedTx>> {
+    if out.is_empty() {
+        return Err(e);
+    }
+    tracing::warn!("feed: {e:#}; the rest is read next time");
+    Ok(out)
 }
 
 fn b64(tx: &VersionedTransaction) -> Result<String> {
@@ -281,55 +433,58 @@ impl Chain for RpcChain {
 
     async fn poll(&mut self, programs: &[Pubkey]) -> Result<Vec<FeedTx>> {
         let mut out = Vec::new();
-        for p in programs {
-            let first_poll = !self.cursors.contains_key(p);
-            let until = self.cursors.get(p).cloned().flatten();
-            let list = self
-                .signatures_since(p, until.as_deref(), first_poll)
-                .await?;
-            let newest = list
-                .first()
-                .and_then(|s| s["signature"].as_str())
-                .map(String::from);
-            if first_poll {
-                // Start from now: history is not replayed. A program with no history yet gets
-                // an empty cursor, so its very first transaction is not mistaken for history.
-                self.cursors.insert(*p, newest);
+        let (events, live) = match self.feed.as_mut() {
+            Some(f) => {
+                let live = f.connected() && programs.iter().all(|p| f.programs.contains(p));
+                (f.drain(), live)
+            }
+            None => (Vec::new(), false),
+        };
+        let gap = events.contains(&Event::Gap);
+        let listing_due = !live
+            || gap
+            || self
+                .last_listing
+                .is_none_or(|t| t.elapsed() >= SAFETY_LISTING);
+        // Every announced signature waits in `retry` until it is read, so an error below
+        // loses none of them.
+        self.retry
+            .extend(events.into_iter().filter_map(|e| match e {
+                Event::Signature {
+                    program,
+                    signature,
+                    failed: false,
+                } if programs.contains(&program) => Some((program, signature, 0)),
+                _ => None,
+            }));
+        if listing_due {
+            if let Err(e) = self.list_and_read(programs, &mut out).await {
+                return partial(out, e);
+            }
+        }
+        // The fast path: what the websocket announced. Signatures the listing just read are
+        // skipped as seen.
+        let notified = std::mem::take(&mut self.retry);
+        for (i, (program, sig, tries)) in notified.iter().enumerate() {
+            if self.seen.contains(sig) {
                 continue;
             }
-            // Oldest first, so pools are seen in the order they were created.
-            for s in list.iter().rev() {
-                if !s["err"].is_null() {
-                    continue;
+            match self.read_transaction(sig).await {
+                Ok(Some(txs)) => {
+                    out.extend(txs);
+                    self.seen.insert(sig);
+                    if !listing_due {
+                        self.cursors.insert(*program, Some(sig.clone()));
+                    }
                 }
-                let Some(sig) = s["signature"].as_str() else {
-                    continue;
-                };
-                let t = self
-                    .call(
-                        "getTransaction",
-                        json!([sig, {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]),
-                    )
-                    .await?;
-                if t.is_null() {
-                    continue;
+                Ok(None) if tries + 1 < NOTIFIED_TRIES => {
+                    self.retry.push((*program, sig.clone(), tries + 1));
                 }
-                let slot = t["slot"].as_u64().unwrap_or(0);
-                let block_time = t["blockTime"].as_i64().unwrap_or(0);
-                match parse_value(&t) {
-                    Ok(txs) => out.extend(txs.into_iter().map(|tx| FeedTx {
-                        tx,
-                        slot,
-                        block_time,
-                    })),
-                    // One transaction the parser cannot read must not stall the feed.
-                    Err(e) => tracing::warn!("skipping transaction {sig}: {e}"),
+                Ok(None) => {} // the next listing finds it if it ever lands
+                Err(e) => {
+                    self.retry.extend(notified[i..].iter().cloned());
+                    return partial(out, e);
                 }
-            }
-            // Moved only once every transaction up to it was read: an error above re-reads
-            // the same range next time rather than skipping it.
-            if newest.is_some() {
-                self.cursors.insert(*p, newest);
             }
         }
         Ok(out)

@@ -46,6 +46,7 @@ pub struct FileConfig {
     pub rpc: Vec<RpcEntry>,
     pub exec: Option<ExecFile>,
     pub strategy: Option<StrategyFile>,
+    pub feed: Option<FeedFile>,
     pub metrics: Option<MetricsFile>,
     pub shutdown: Option<ShutdownFile>,
     pub alerts: Option<crate::run::alerts::AlertsFile>,
@@ -144,6 +145,13 @@ impl StrategyFile {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct FeedFile {
+    /// `auto` (the first endpoint's websocket), `off`, or a ws:// or wss:// URL.
+    pub websocket: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MetricsFile {
     /// `host:port` of `/metrics` and `/health`; `off` disables the server.
     pub listen: Option<String>,
@@ -202,6 +210,8 @@ pub struct RunConfig {
     pub probe_quote_account: Option<Pubkey>,
     pub tick_interval: Duration,
     pub endpoints: Vec<EndpointConfig>,
+    /// The websocket feed's URL; `None` polls only.
+    pub websocket: Option<String>,
     pub exec: ExecConfig,
     pub metrics_listen: Option<SocketAddr>,
     pub stale_after: Duration,
@@ -221,6 +231,7 @@ pub struct Shown {
     pub watch: Vec<String>,
     pub tick_interval_ms: u128,
     pub endpoints: Vec<(String, f64)>,
+    pub websocket: Option<String>,
     pub exec: ExecConfig,
     pub metrics_listen: Option<String>,
     pub alerts: Vec<String>,
@@ -246,6 +257,7 @@ impl RunConfig {
                 .iter()
                 .map(|e| (redact(&e.url), e.requests_per_second))
                 .collect(),
+            websocket: self.websocket.as_deref().map(redact),
             exec: self.exec.clone(),
             metrics_listen: self.metrics_listen.map(|a| a.to_string()),
             alerts: self.alerts.shown(),
@@ -460,6 +472,33 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
         }
     }
 
+    let websocket = match file
+        .feed
+        .and_then(|f| f.websocket)
+        .unwrap_or_else(|| "auto".into())
+        .as_str()
+    {
+        "off" => None,
+        "auto" => match endpoints.first() {
+            Some(e) => crate::chain::ws::websocket_url(&e.url).or_else(|| {
+                bad(format!(
+                    "feed.websocket: no websocket URL follows from {}; give one or write \"off\"",
+                    redact(&e.url)
+                ));
+                None
+            }),
+            None => None,
+        },
+        url if url.starts_with("ws://") || url.starts_with("wss://") => Some(url.to_string()),
+        other => {
+            bad(format!(
+                "feed.websocket: {} is not auto, off, or a ws:// or wss:// URL",
+                redact(other)
+            ));
+            None
+        }
+    };
+
     let d = ExecConfig::default();
     let x = file.exec.unwrap_or_default();
     let exec = ExecConfig {
@@ -526,6 +565,7 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
         probe_quote_account,
         tick_interval,
         endpoints,
+        websocket,
         exec,
         metrics_listen,
         stale_after,

@@ -60,6 +60,9 @@ pub struct Metrics {
     breaker_trips: Counter,
     realized_pnl: Gauge,
     last_tick: Gauge,
+    feed_connected: Gauge,
+    feed_connects: Counter,
+    feed_notifications: Counter,
     /// What was last exported, to turn the keeper's running totals into counter increments.
     seen: Stats,
     seen_endpoints: Vec<EndpointStats>,
@@ -180,6 +183,21 @@ impl Metrics {
                 "last_tick_timestamp_seconds",
                 "Unix time of the last tick that completed",
                 Gauge::default()
+            ),
+            feed_connected: reg!(
+                "feed_connected",
+                "1 while the websocket feed is subscribed",
+                Gauge::default()
+            ),
+            feed_connects: reg!(
+                "feed_connects",
+                "Websocket subscriptions made (the first, then one per reconnection)",
+                Counter::default()
+            ),
+            feed_notifications: reg!(
+                "feed_notifications",
+                "Transactions announced by the websocket feed",
+                Counter::default()
             ),
             seen: Stats::default(),
             seen_endpoints: Vec::new(),
@@ -304,6 +322,22 @@ impl Metrics {
             self.rpc_latency.get_or_create(&l).set(e.latency_ms);
         }
         self.seen_endpoints = endpoints.to_vec();
+    }
+}
+
+impl Metrics {
+    /// Records the websocket feed's state.
+    pub fn observe_feed(&mut self, f: &crate::chain::ws::FeedStats) {
+        self.feed_connected
+            .set(i64::from(f.connected.load(Ordering::Relaxed)));
+        let set = |c: &Counter, total: u64| {
+            c.inc_by(total.saturating_sub(c.get()));
+        };
+        set(&self.feed_connects, f.connects.load(Ordering::Relaxed));
+        set(
+            &self.feed_notifications,
+            f.notifications.load(Ordering::Relaxed),
+        );
     }
 }
 

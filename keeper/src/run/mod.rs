@@ -27,6 +27,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
+/// Least time between the starts of two ticks woken by the websocket feed.
+const MIN_SPACING: Duration = Duration::from_millis(250);
+
 /// Longest pause between ticks while they keep failing.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -73,6 +76,10 @@ async fn sleep_or_signal(d: Duration, stop: &mut watch::Receiver<u32>, seen: u32
 pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summary> {
     let signer = crate::ops::wallet::read_keypair(&cfg.keypair)?;
     let mut chain = RpcChain::with_endpoints(cfg.endpoints.clone())?;
+    if let Some(ws) = &cfg.websocket {
+        chain = chain.with_feed(ws.clone(), cfg.watch.clone());
+        tracing::info!("following the watched venues over {}", redact(ws));
+    }
     let endpoints: Vec<String> = cfg.endpoints.iter().map(|e| redact(&e.url)).collect();
     let view = crate::ops::load_vault(&mut chain, &cfg.vault)
         .await
@@ -133,6 +140,9 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
         let result = keeper.tick(&mut chain).await;
         let took = started.elapsed();
         metrics.observe(&keeper, &chain.endpoint_stats(), took, result.is_ok());
+        if let Some(f) = chain.feed_stats() {
+            metrics.observe_feed(&f);
+        }
         let streak = match &result {
             Ok(()) => {
                 ticks += 1;
@@ -202,7 +212,18 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
         } else {
             (cfg.tick_interval * 2u32.saturating_pow(streak.min(7) as u32 - 1)).min(MAX_BACKOFF)
         };
-        if sleep_or_signal(pause, &mut stop, 0).await {
+        // A websocket notification ends the pause early (ticks still start at least
+        // MIN_SPACING apart), so a new pool waits for one tick, not for the interval.
+        let spacing = MIN_SPACING.saturating_sub(started.elapsed());
+        if streak == 0 && !spacing.is_zero() && sleep_or_signal(spacing, &mut stop, 0).await {
+            break;
+        }
+        let pause = pause.saturating_sub(spacing);
+        let stopped = tokio::select! {
+            s = sleep_or_signal(pause, &mut stop, 0) => s,
+            true = chain.wait_for_feed(pause), if streak == 0 => false,
+        };
+        if stopped {
             break;
         }
     }

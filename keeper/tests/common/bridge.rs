@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, Mutex};
 
 /// What the node remembers besides the chain.
 #[derive(Default)]
@@ -27,6 +27,16 @@ struct Memory {
     /// Every transaction the chain processed, by signature, and newest-first per program.
     feed: HashMap<String, FeedTx>,
     by_program: HashMap<Pubkey, Vec<String>>,
+    /// Every signature in processing order, and how many were announced on the websocket.
+    order: Vec<String>,
+    announced: usize,
+}
+
+/// A websocket subscriber: where to send its notifications and what it follows.
+struct Subscriber {
+    out: mpsc::UnboundedSender<String>,
+    /// `(subscription id, program)`.
+    subs: Arc<std::sync::Mutex<Vec<(u64, Pubkey)>>>,
 }
 
 pub struct Node {
@@ -39,6 +49,15 @@ pub struct Node {
     pub down: Arc<AtomicBool>,
     /// Transactions executed through sendTransaction.
     pub executed: Arc<AtomicU64>,
+    /// The websocket endpoint (logsSubscribe with `mentions`).
+    pub ws_url: String,
+    /// Close every websocket and refuse new ones.
+    pub ws_down: Arc<AtomicBool>,
+    /// Keep websockets open but announce nothing (a connection that died silently).
+    pub ws_mute: Arc<AtomicBool>,
+    subscribers: Arc<Mutex<Vec<Subscriber>>>,
+    /// JSON-RPC calls served, by method.
+    pub calls: Arc<std::sync::Mutex<HashMap<String, u64>>>,
 }
 
 fn b64(d: &[u8]) -> String {
@@ -96,6 +115,12 @@ fn feed_json(f: &FeedTx) -> Value {
 
 impl Node {
     async fn answer(&self, method: &str, p: &Value) -> Value {
+        *self
+            .calls
+            .lock()
+            .unwrap()
+            .entry(method.to_string())
+            .or_default() += 1;
         let mut chain = self.chain.lock().await;
         let mut m = self.memory.lock().await;
         match method {
@@ -219,9 +244,77 @@ impl Node {
             for k in &f.tx.keys {
                 m.by_program.entry(*k).or_default().insert(0, sig.clone());
             }
+            m.order.push(sig.clone());
             m.feed.insert(sig, f);
         }
     }
+
+    /// Announces on the websocket every transaction processed since the last announcement
+    /// (none while the websocket is down: those are the gap a reconnecting client backfills).
+    pub async fn publish(&self) {
+        let mut chain = self.chain.lock().await;
+        let mut m = self.memory.lock().await;
+        Self::index(&mut chain, &mut m).await;
+        let fresh: Vec<String> = m.order[m.announced..].to_vec();
+        m.announced = m.order.len();
+        if self.ws_down.load(Ordering::SeqCst) || self.ws_mute.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut subscribers = self.subscribers.lock().await;
+        subscribers.retain(|s| !s.out.is_closed());
+        for sig in fresh {
+            let f = &m.feed[&sig];
+            for s in subscribers.iter() {
+                for (id, program) in s.subs.lock().unwrap().iter() {
+                    if f.tx.keys.contains(program) {
+                        let n = json!({"jsonrpc": "2.0", "method": "logsNotification", "params": {
+                            "subscription": id,
+                            "result": {"context": {"slot": f.slot}, "value": {
+                                "signature": sig, "err": if f.tx.failed { json!("failed") } else { Value::Null },
+                                "logs": f.tx.logs}}}});
+                        let _ = s.out.send(n.to_string());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Serves one websocket client until it leaves or the websocket goes down.
+async fn ws_client(node: Arc<Node>, sock: tokio::net::TcpStream) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let Ok(mut ws) = tokio_tungstenite::accept_async(sock).await else {
+        return;
+    };
+    let (out, mut rx) = mpsc::unbounded_channel::<String>();
+    let subs: Arc<std::sync::Mutex<Vec<(u64, Pubkey)>>> = Arc::default();
+    node.subscribers.lock().await.push(Subscriber {
+        out: out.clone(),
+        subs: subs.clone(),
+    });
+    static NEXT_SUB: AtomicU64 = AtomicU64::new(100);
+    loop {
+        tokio::select! {
+            m = ws.next() => {
+                let Some(Ok(Message::Text(t))) = m else { break };
+                let req: Value = serde_json::from_str(t.as_str()).unwrap();
+                assert_eq!(req["method"], "logsSubscribe");
+                let program = Pubkey::from_str(req["params"][0]["mentions"][0].as_str().unwrap()).unwrap();
+                let id = NEXT_SUB.fetch_add(1, Ordering::SeqCst);
+                subs.lock().unwrap().push((id, program));
+                let ack = json!({"jsonrpc": "2.0", "result": id, "id": req["id"]});
+                if ws.send(Message::text(ack.to_string())).await.is_err() { break }
+            }
+            Some(n) = rx.recv() => {
+                if ws.send(Message::text(n)).await.is_err() { break }
+            }
+            _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {
+                if node.ws_down.load(Ordering::SeqCst) { break }
+            }
+        }
+    }
+    // Dropped without a close frame, as a dying node or a cut connection would.
 }
 
 /// Starts a node serving `chain`.
@@ -229,13 +322,27 @@ pub async fn serve(mut chain: LocalChain) -> Arc<Node> {
     // The node runs for real seconds: sign with the bank's newest blockhashes.
     chain.use_fresh_blockhashes();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ws_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let node = Arc::new(Node {
+        ws_url: format!("ws://{}", ws_listener.local_addr().unwrap()),
+        ws_down: Arc::default(),
+        ws_mute: Arc::default(),
+        subscribers: Arc::default(),
+        calls: Arc::default(),
         url: format!("http://{}", listener.local_addr().unwrap()),
         chain: Arc::new(Mutex::new(chain)),
         memory: Arc::default(),
         swallow_sends: Arc::default(),
         down: Arc::default(),
         executed: Arc::default(),
+    });
+    let n = node.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = ws_listener.accept().await {
+            if !n.ws_down.load(Ordering::SeqCst) {
+                tokio::spawn(ws_client(n.clone(), sock));
+            }
+        }
     });
     let n = node.clone();
     tokio::spawn(async move {
