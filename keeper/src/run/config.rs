@@ -480,6 +480,8 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
     {
         "off" => None,
         "auto" => match endpoints.first() {
+            // A URL that is not http(s) is reported under rpc already.
+            Some(e) if !e.url.starts_with("http") => None,
             Some(e) => crate::chain::ws::websocket_url(&e.url).or_else(|| {
                 bad(format!(
                     "feed.websocket: no websocket URL follows from {}; give one or write \"off\"",
@@ -756,6 +758,31 @@ mod tests {
              - strategy.max_buy: 0 buys nothing\n  \
              - strategy.slippage_bps: 20000 is above 10000 (100%)\n  \
              - strategy.max_exposure_per_token (6) is above strategy.max_total_exposure (5)"
+        );
+    }
+
+    #[test]
+    fn the_websocket_follows_the_first_endpoint_unless_told() {
+        let with = |feed: &str| {
+            let f = parse(&format!(
+                "vault = \"{VAULT}\"\nkeypair = \"k.json\"\n[[rpc]]\nurl = \"http://127.0.0.1:8899/?api-key=SECRETKEY\"\n{feed}"
+            ))
+            .unwrap();
+            resolve(f, &args(), Path::new("k.toml"))
+        };
+        let c = with("").unwrap();
+        assert_eq!(
+            c.websocket.as_deref(),
+            Some("ws://127.0.0.1:8900/?api-key=SECRETKEY")
+        );
+        assert_eq!(c.shown().websocket.as_deref(), Some("ws://127.0.0.1:8900"));
+        assert_eq!(with("[feed]\nwebsocket = \"off\"").unwrap().websocket, None);
+        let e = with("[feed]\nwebsocket = \"https://ws.example.com/?k=SECRETKEY\"")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "k.toml has 1 problem:\n  - feed.websocket: https://ws.example.com is not auto, off, or a ws:// or wss:// URL"
         );
     }
 }
