@@ -20,6 +20,10 @@ use std::time::Duration;
 /// exposes nothing. Containers set `0.0.0.0:9464`.
 pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9464";
 
+/// How long a stopping keeper follows its orders in flight unless told otherwise; service
+/// managers must allow more than this between SIGTERM and SIGKILL.
+pub const DEFAULT_DRAIN_SECS: u64 = 30;
+
 /// The file as written. Unknown keys are errors: a misspelt `max_priority_fee` must not
 /// silently leave the default in force.
 #[derive(Debug, Default, Deserialize)]
@@ -424,7 +428,7 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
     let drain = duration(
         "shutdown.drain",
         file.shutdown.and_then(|s| s.drain).as_deref(),
-        30,
+        DEFAULT_DRAIN_SECS,
         0,
     );
     if stale_after <= tick_interval {

@@ -22,6 +22,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 type Labels = Vec<(String, String)>;
+
+const ORDER_OUTCOMES: [&str; 5] = ["sent", "filled", "expired", "rejected_by_vault", "failed"];
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 fn label(k: &str, v: &str) -> Labels {
@@ -67,6 +69,7 @@ pub struct Metrics {
     seen: Stats,
     seen_endpoints: Vec<EndpointStats>,
     scores_seen: usize,
+    names: Vec<&'static str>,
 }
 
 impl Default for Metrics {
@@ -78,16 +81,18 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Self {
         let mut r = Registry::with_prefix("flashforge");
+        let mut names = Vec::new();
         macro_rules! reg {
             ($name:literal, $help:literal, $m:expr) => {{
                 let m = $m;
                 r.register($name, $help, m.clone());
+                names.push(concat!("flashforge_", $name));
                 m
             }};
         }
         let stage: Family<Labels, Histogram, fn() -> Histogram> =
             Family::new_with_constructor(latency_histogram);
-        Self {
+        let m = Self {
             pools_detected: reg!("pools_detected", "New pools detected", Counter::default()),
             pools_scored: reg!("pools_scored", "Pools scored", Counter::default()),
             scores: reg!(
@@ -202,14 +207,33 @@ impl Metrics {
             seen: Stats::default(),
             seen_endpoints: Vec::new(),
             scores_seen: 0,
-            // Last: every metric above registered itself in `r` first.
+            // Last: every metric above registered itself first.
+            names,
             registry: Arc::new(r),
+        };
+        // Series known in advance exist from the start, at zero, so rates work at once.
+        for outcome in ORDER_OUTCOMES {
+            m.orders.get_or_create(&label("outcome", outcome));
         }
+        m
+    }
+
+    /// The names of the metric families, prefix included (`flashforge_ticks`).
+    pub fn names(&self) -> &[&'static str] {
+        &self.names
     }
 
     /// The registry, for the server.
     pub fn registry(&self) -> Arc<Registry> {
         self.registry.clone()
+    }
+
+    /// The exposition text, as `/metrics` serves it.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut s, &self.registry);
+        s
     }
 
     /// Records a tick: its stages, the keeper's totals, the vault it read, and the endpoints.
@@ -245,7 +269,7 @@ impl Metrics {
         let failed: u64 = s.other_failures.values().sum();
         let old_failed: u64 = old.other_failures.values().sum();
         for (outcome, now, before) in [
-            ("sent", s.orders_sent, old.orders_sent),
+            (ORDER_OUTCOMES[0], s.orders_sent, old.orders_sent),
             ("filled", s.orders_filled, old.orders_filled),
             ("expired", s.orders_expired, old.orders_expired),
             (
