@@ -213,7 +213,7 @@ impl Metrics {
         };
         // Series known in advance exist from the start, at zero, so rates work at once.
         for outcome in ORDER_OUTCOMES {
-            m.orders.get_or_create(&label("outcome", outcome));
+            drop(m.orders.get_or_create(&label("outcome", outcome)));
         }
         m
     }
