@@ -9,6 +9,7 @@
 //! trade twice.
 
 use crate::chain::{Chain, Landed, RecentBlockhash, TxFailure};
+use crate::jito::{is_tipped, Jito, JitoConfig};
 use crate::journal::{Journal, OrderRow, OrderStatus};
 use anyhow::{anyhow, Result};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
@@ -32,6 +33,8 @@ pub struct ExecConfig {
     pub unit_headroom_pct: u32,
     /// Simulate and journal but never send.
     pub dry_run: bool,
+    /// Send orders as tipped bundles through a Jito block engine.
+    pub jito: Option<JitoConfig>,
 }
 
 impl Default for ExecConfig {
@@ -42,6 +45,7 @@ impl Default for ExecConfig {
             max_priority_fee: 2_000_000,
             unit_headroom_pct: 20,
             dry_run: false,
+            jito: None,
         }
     }
 }
@@ -155,11 +159,33 @@ fn writable(ixs: &[Instruction]) -> Vec<Pubkey> {
 pub struct Executor {
     pub cfg: ExecConfig,
     pub signer: Keypair,
+    /// The block engine orders go through, when configured.
+    pub jito: Option<Jito>,
 }
 
 impl Executor {
     pub fn new(cfg: ExecConfig, signer: Keypair) -> Self {
-        Self { cfg, signer }
+        let jito = cfg.jito.clone().and_then(|c| match Jito::new(c) {
+            Ok(j) => Some(j),
+            Err(e) => {
+                tracing::warn!("orders go through RPC only: {e:#}");
+                None
+            }
+        });
+        Self { cfg, signer, jito }
+    }
+
+    /// Hands a signed transaction to the cluster: a tipped one as a bundle through the block
+    /// engine (falling back to the RPC endpoints if the engine cannot be reached: the tip is a
+    /// plain transfer, valid either way), anything else to the RPC endpoints.
+    async fn broadcast<C: Chain>(&self, chain: &mut C, tx: &VersionedTransaction) -> Result<()> {
+        if let Some(j) = self.jito.as_ref().filter(|_| is_tipped(tx)) {
+            match j.send(tx).await {
+                Ok(_) => return Ok(()),
+                Err(e) => tracing::warn!("{e:#}; sending {} by RPC", tx.signatures[0]),
+            }
+        }
+        chain.send(tx).await.map(|_| ())
     }
 
     /// The compute-unit price to pay now.
@@ -178,6 +204,27 @@ impl Executor {
         ixs: &[Instruction],
         tables: &[AddressLookupTableAccount],
     ) -> Result<Result<(VersionedTransaction, RecentBlockhash), (TxFailure, Vec<String>)>> {
+        self.prepare_with(chain, ixs, tables, false).await
+    }
+
+    /// [`Self::prepare`]; with `tip` and a block engine configured, the transaction ends with
+    /// the tip transfer, so the simulation and the journaled bytes include it.
+    async fn prepare_with<C: Chain>(
+        &self,
+        chain: &mut C,
+        ixs: &[Instruction],
+        tables: &[AddressLookupTableAccount],
+        tip: bool,
+    ) -> Result<Result<(VersionedTransaction, RecentBlockhash), (TxFailure, Vec<String>)>> {
+        let mut tipped;
+        let ixs = match self.jito.as_ref().filter(|_| tip) {
+            Some(j) => {
+                tipped = ixs.to_vec();
+                tipped.push(j.tip_instruction(&self.signer.pubkey(), j.tip().await));
+                &tipped[..]
+            }
+            None => ixs,
+        };
         let price = self.unit_price(chain, ixs).await?;
         let bh = chain.latest_blockhash().await?;
         let probe = sign(
@@ -205,7 +252,10 @@ impl Executor {
         decision_id: Option<i64>,
     ) -> Result<Outcome> {
         let now = chain.now().await?;
-        let (tx, bh) = match self.prepare(chain, &order.ixs, order.tables).await? {
+        let (tx, bh) = match self
+            .prepare_with(chain, &order.ixs, order.tables, true)
+            .await?
+        {
             Ok(v) => v,
             Err((failure, _logs)) => {
                 journal.record_order(
@@ -251,7 +301,7 @@ impl Executor {
             )?;
             return Ok(Outcome::DryRun);
         }
-        chain.send(&tx).await?;
+        self.broadcast(chain, &tx).await?;
         self.check(chain, journal, &row).await
     }
 
@@ -300,7 +350,7 @@ impl Executor {
             None => {}
         }
         let tx: VersionedTransaction = parse_signed(&row.tx)?;
-        chain.send(&tx).await?;
+        self.broadcast(chain, &tx).await?;
         Ok(Outcome::Pending)
     }
 

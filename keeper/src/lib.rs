@@ -7,6 +7,7 @@ pub mod chain;
 pub mod detect;
 pub mod execute;
 pub mod gather;
+pub mod jito;
 pub mod journal;
 pub mod ops;
 pub mod pipeline;

@@ -181,8 +181,30 @@ async fn prepare(hook: &str) -> Setup {
 
 /// Like [`prepare`]; `websocket` follows the node's websocket instead of polling only.
 async fn prepare_feed(hook: &str, websocket: bool) -> Setup {
+    prepare_with(hook, websocket, "").await
+}
+
+/// Like [`prepare_feed`], with `extra` appended to the configuration file.
+async fn prepare_with(hook: &str, websocket: bool, extra: &str) -> Setup {
+    let (node, tv, probe) = start_node().await;
+    configure(node, tv, probe, hook, websocket, extra)
+}
+
+/// A trading vault on a node.
+async fn start_node() -> (Arc<Node>, TradingVault, Pubkey) {
     let (chain, tv, probe) = setup().await;
-    let node = bridge::serve(chain).await;
+    (bridge::serve(chain).await, tv, probe)
+}
+
+/// The keeper's keypair (mode 600) and a configuration for the vault on `node`.
+fn configure(
+    node: Arc<Node>,
+    tv: TradingVault,
+    probe: Pubkey,
+    hook: &str,
+    websocket: bool,
+    extra: &str,
+) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     keeper::ops::wallet::write_keypair(&dir.path().join("keeper.json"), &tv.f.keeper).unwrap();
     let config = dir.path().join("keeper.toml");
@@ -223,6 +245,7 @@ drain = "5s"
 discord_webhook = "{hook}/api/webhooks/1/HOOKSECRET"
 min_interval = "0s"
 error_streak = 1
+{extra}
 "#,
             vault = tv.f.keys.vault,
             url = node.url,
@@ -699,4 +722,124 @@ async fn the_websocket_feed_backfills_a_silent_gap_with_no_pool_missed_or_repeat
     drop(chain);
     let j = Journal::open(&s.dir.path().join("journal.sqlite")).unwrap();
     assert_eq!(j.pool_count().unwrap(), 3);
+}
+
+/// A stand-in Jito block engine: executes each bundle's transaction on the node's chain and
+/// records its signature; and a tip-floor report whose 50th percentile is 0.00002 SOL.
+async fn block_engine(node: Arc<Node>) -> (String, String, Arc<Mutex<Vec<String>>>) {
+    let engine = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let floor = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let urls = (
+        format!("http://{}", engine.local_addr().unwrap()),
+        format!(
+            "http://{}/api/v1/bundles/tip_floor",
+            floor.local_addr().unwrap()
+        ),
+    );
+    let bundles = Arc::new(Mutex::new(Vec::new()));
+    let b = bundles.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = engine.accept().await {
+            let (node, b) = (node.clone(), b.clone());
+            tokio::spawn(async move {
+                let Some(req) = common::read_request(&mut sock).await else {
+                    return;
+                };
+                assert_eq!(req["method"], "sendBundle");
+                let bytes = base64::Engine::decode(
+                    &base64::engine::general_purpose::STANDARD,
+                    req["params"][0][0].as_str().unwrap(),
+                )
+                .unwrap();
+                let tx = keeper::execute::parse_signed(&bytes).unwrap();
+                b.lock().unwrap().push(tx.signatures[0].to_string());
+                let mut chain = node.chain.lock().await;
+                keeper::chain::Chain::send(&mut *chain, &tx).await.unwrap();
+                let id = "b".repeat(64);
+                let payload = format!(r#"{{"jsonrpc":"2.0","result":"{id}","id":1}}"#);
+                common::write_response(&mut sock, 200, &payload).await;
+            });
+        }
+    });
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = floor.accept().await {
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let body = r#"[{"time":"2026-12-02T08:00:00Z","landed_tips_25th_percentile":0.000005,"landed_tips_50th_percentile":0.00002,"landed_tips_75th_percentile":0.0001,"landed_tips_95th_percentile":0.001,"landed_tips_99th_percentile":0.01,"ema_landed_tips_50th_percentile":0.00002}]"#;
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    (urls.0, urls.1, bundles)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_block_engine_the_buy_goes_as_a_bundle_tipped_at_the_floor_percentile() {
+    let (hook, _posted) = webhook().await;
+    let (node, tv, probe) = start_node().await;
+    let (engine, floor, bundles) = block_engine(node.clone()).await;
+    // The tip accounts exist on mainnet; here they are created first, as a tip below the
+    // rent-exempt minimum could not open an account.
+    {
+        let mut chain = node.chain.lock().await;
+        for t in keeper::jito::TIP_ACCOUNTS {
+            chain.chain.fund(&t, 1_000_000_000).await;
+        }
+    }
+    let s = configure(
+        node,
+        tv,
+        probe,
+        &hook,
+        false,
+        &format!(
+            "[jito]\nblock_engine = \"{engine}\"\ntip_floor = \"{floor}\"\ntip_percentile = 50\nmin_tip_lamports = 1000\nmax_tip_lamports = 1000000\n"
+        ),
+    );
+    let mut k = Keeper::start(&s.config);
+    let addr = k.metrics_addr().await;
+    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    let mint = launch_on(&s.node, &s.tv).await;
+    let m = wait_metric(
+        &k,
+        &addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        1.0,
+    )
+    .await;
+    assert_eq!(
+        sample(&m, "flashforge_jito_bundles_total{result=\"sent\"}"),
+        Some(1.0)
+    );
+    assert_eq!(sample(&m, "flashforge_jito_tip_lamports"), Some(20_000.0));
+    k.signal(libc::SIGTERM);
+    let (ok, _, log) = k.exit().await;
+    assert!(ok, "{log}");
+
+    // The one bundle carried the journaled order, and its tip went to the first tip account.
+    let j = Journal::open(&s.dir.path().join("journal.sqlite")).unwrap();
+    assert_eq!(j.max_order_id().unwrap(), 1);
+    let sent = bundles.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let mut chain = s.node.chain.lock().await;
+    assert_eq!(position(&mut chain, &s.tv, &mint).await.total_bought, UNIT);
+    let tips = keeper::chain::Chain::accounts(&mut *chain, &keeper::jito::TIP_ACCOUNTS)
+        .await
+        .unwrap();
+    let balances: Vec<u64> = tips.iter().map(|a| a.as_ref().unwrap().lamports).collect();
+    assert_eq!(
+        balances[0],
+        1_000_000_000 + 20_000,
+        "the 50th percentile, 0.00002 SOL"
+    );
+    assert!(
+        balances[1..].iter().all(|b| *b == 1_000_000_000),
+        "one tip only"
+    );
 }

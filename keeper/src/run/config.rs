@@ -51,6 +51,7 @@ pub struct FileConfig {
     pub exec: Option<ExecFile>,
     pub strategy: Option<StrategyFile>,
     pub feed: Option<FeedFile>,
+    pub jito: Option<JitoFile>,
     pub metrics: Option<MetricsFile>,
     pub shutdown: Option<ShutdownFile>,
     pub alerts: Option<crate::run::alerts::AlertsFile>,
@@ -144,6 +145,54 @@ impl StrategyFile {
                 p.max_buy, p.max_exposure_per_token
             ));
         }
+    }
+}
+
+/// `[jito]`: present, orders go to a block engine as tipped bundles.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JitoFile {
+    pub block_engine: Option<String>,
+    pub tip_floor: Option<String>,
+    pub tip_percentile: Option<u8>,
+    pub min_tip_lamports: Option<u64>,
+    pub max_tip_lamports: Option<u64>,
+}
+
+impl JitoFile {
+    fn check(self, bad: &mut impl FnMut(String)) -> crate::jito::JitoConfig {
+        let c = crate::jito::JitoConfig {
+            block_engine: self
+                .block_engine
+                .unwrap_or_else(|| "https://mainnet.block-engine.jito.wtf".into()),
+            tip_floor: self
+                .tip_floor
+                .unwrap_or_else(|| "https://bundles.jito.wtf/api/v1/bundles/tip_floor".into()),
+            tip_percentile: self.tip_percentile.unwrap_or(50),
+            min_tip_lamports: self.min_tip_lamports.unwrap_or(1_000),
+            max_tip_lamports: self.max_tip_lamports.unwrap_or(1_000_000),
+        };
+        for (key, url) in [
+            ("block_engine", &c.block_engine),
+            ("tip_floor", &c.tip_floor),
+        ] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                bad(format!("jito.{key}: {} is not an http(s) URL", redact(url)));
+            }
+        }
+        if !crate::jito::TIP_PERCENTILES.contains(&c.tip_percentile) {
+            bad(format!(
+                "jito.tip_percentile: {} is not one the tip floor reports (25, 50, 75, 95, 99)",
+                c.tip_percentile
+            ));
+        }
+        if c.min_tip_lamports > c.max_tip_lamports {
+            bad(format!(
+                "jito.min_tip_lamports ({}) is above jito.max_tip_lamports ({})",
+                c.min_tip_lamports, c.max_tip_lamports
+            ));
+        }
+        c
     }
 }
 
@@ -513,6 +562,7 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
         max_priority_fee: x.max_priority_fee.unwrap_or(d.max_priority_fee),
         unit_headroom_pct: x.unit_headroom_pct.unwrap_or(d.unit_headroom_pct),
         dry_run: args.dry_run || x.dry_run.unwrap_or(false),
+        jito: file.jito.map(|j| j.check(&mut bad)),
     };
     if exec.priority_percentile > 100 {
         bad(format!(
@@ -787,6 +837,34 @@ mod tests {
         assert_eq!(
             e,
             "k.toml has 1 problem:\n  - feed.websocket: https://ws.example.com is not auto, off, or a ws:// or wss:// URL"
+        );
+    }
+
+    #[test]
+    fn a_jito_table_turns_bundles_on_and_is_checked() {
+        let with = |jito: &str| {
+            let f = parse(&format!(
+                "vault = \"{VAULT}\"\nkeypair = \"k.json\"\n[[rpc]]\nurl = \"http://127.0.0.1:8899\"\n{jito}"
+            ))
+            .unwrap();
+            resolve(f, &args(), Path::new("k.toml"))
+        };
+        assert_eq!(with("").unwrap().exec.jito, None);
+        let j = with("[jito]\n").unwrap().exec.jito.unwrap();
+        assert_eq!(j.block_engine, "https://mainnet.block-engine.jito.wtf");
+        assert_eq!(
+            (j.tip_percentile, j.min_tip_lamports, j.max_tip_lamports),
+            (50, 1_000, 1_000_000)
+        );
+        let e = with("[jito]\nblock_engine = \"grpc://be.example.com/SECRET\"\ntip_percentile = 60\nmin_tip_lamports = 10\nmax_tip_lamports = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "k.toml has 3 problems:\n  \
+             - jito.block_engine: grpc://be.example.com is not an http(s) URL\n  \
+             - jito.tip_percentile: 60 is not one the tip floor reports (25, 50, 75, 95, 99)\n  \
+             - jito.min_tip_lamports (10) is above jito.max_tip_lamports (5)"
         );
     }
 }

@@ -65,6 +65,8 @@ pub struct Metrics {
     feed_connected: Gauge,
     feed_connects: Counter,
     feed_notifications: Counter,
+    jito_bundles: Family<Labels, Counter>,
+    jito_tip: Gauge,
     /// What was last exported, to turn the keeper's running totals into counter increments.
     seen: Stats,
     seen_endpoints: Vec<EndpointStats>,
@@ -204,6 +206,16 @@ impl Metrics {
                 "Transactions announced by the websocket feed",
                 Counter::default()
             ),
+            jito_bundles: reg!(
+                "jito_bundles",
+                "Bundles handed to the block engine, by result (sent, error)",
+                Family::default()
+            ),
+            jito_tip: reg!(
+                "jito_tip_lamports",
+                "The tip the last bundle paid",
+                Gauge::default()
+            ),
             seen: Stats::default(),
             seen_endpoints: Vec::new(),
             scores_seen: 0,
@@ -311,6 +323,23 @@ impl Metrics {
                 .set(s.orders_filled as f64 / s.orders_sent as f64);
         }
         self.in_flight.set(keeper.in_flight() as i64);
+        if let Some(j) = &keeper.exec.jito {
+            let set = |c: &Counter, total: u64| {
+                c.inc_by(total.saturating_sub(c.get()));
+            };
+            let sent = j.stats.bundles_sent.load(Ordering::Relaxed);
+            let errors = j.stats.bundle_errors.load(Ordering::Relaxed);
+            set(
+                &self.jito_bundles.get_or_create(&label("result", "sent")),
+                sent,
+            );
+            set(
+                &self.jito_bundles.get_or_create(&label("result", "error")),
+                errors,
+            );
+            let tip = j.stats.last_tip_lamports.load(Ordering::Relaxed);
+            self.jito_tip.set(i64::try_from(tip).unwrap_or(i64::MAX));
+        }
 
         if let Some(v) = &keeper.vault_state {
             let g = |g: &Gauge, x: u64| {
