@@ -70,7 +70,7 @@ enum Command {
     Score {
         /// Mint or pool address.
         address: String,
-        /// JSON-RPC endpoint.
+        /// JSON-RPC endpoint, or several separated by commas (tried in turn on failure).
         #[arg(
             long,
             env = "KEEPER_RPC_URL",
@@ -253,13 +253,9 @@ fn ops(cmd: keeper::ops::cli::OpCommand) -> Result<()> {
         let _quiet = keeper::sim::StdoutTo::file(&t.local_dir.join("programs.log"))?;
         rt.block_on(exec_local(&op, &t, &mut ask))
     } else {
-        if !(t.url.starts_with("http://") || t.url.starts_with("https://")) {
-            bail!(
-                "--url must be `local` or an http(s) JSON-RPC URL, not {:?}",
-                t.url
-            );
-        }
-        let mut chain = RpcChain::new(&t.url)?;
+        // Each URL is checked as an http(s) URL; errors show scheme and host only.
+        let mut chain = RpcChain::from_list(&t.url)
+            .context("--url must be `local` or http(s) JSON-RPC URLs separated by commas")?;
         rt.block_on(exec(&mut chain, &op, &t, &mut ask))
     }?;
     print!("{out}");
@@ -296,7 +292,7 @@ async fn score(
     weights: &Weights,
     json: bool,
 ) -> Result<()> {
-    let mut chain = RpcChain::new(rpc)?;
+    let mut chain = RpcChain::from_list(rpc)?;
     let account = keeper::chain::account(&mut chain, &address)
         .await
         .with_context(|| format!("reading {address} from {rpc}"))?

@@ -82,6 +82,21 @@ impl RpcChain {
         }])
     }
 
+    /// Endpoints from a comma-separated list of URLs, at the default rate limit, with
+    /// failover in the order given.
+    pub fn from_list(urls: &str) -> Result<Self> {
+        Self::with_endpoints(
+            urls.split(',')
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(|u| EndpointConfig {
+                    url: u.to_string(),
+                    requests_per_second: DEFAULT_RPS,
+                })
+                .collect(),
+        )
+    }
+
     /// Several endpoints with failover (see [`Endpoints`]).
     pub fn with_endpoints(configs: Vec<EndpointConfig>) -> Result<Self> {
         Ok(Self {

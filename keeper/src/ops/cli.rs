@@ -18,7 +18,8 @@ use vault::state::WithdrawAmount;
 /// Where a command acts and as whom.
 #[derive(Clone, Debug, clap::Args)]
 pub struct Target {
-    /// `local` for the embedded chain saved in --local-dir, or a JSON-RPC URL.
+    /// `local` for the embedded chain saved in --local-dir, or JSON-RPC URLs separated by
+    /// commas (tried in turn on failure).
     #[arg(long, env = "KEEPER_URL", default_value = "local", global = true)]
     pub url: String,
     /// Directory of the local chain's saved state and wallets.
