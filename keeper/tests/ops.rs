@@ -336,11 +336,12 @@ fn the_binary_runs_the_commands_across_processes() {
         let head: String = inner.chars().take(20).collect();
         assert!(!out.contains(&head) && !err.contains(&head));
     }
-    let (ok, _, err) = run(&["vault", "status", "--url", "ftp://example"]);
+    let (ok, _, err) = run(&["vault", "status", "--url", "ftp://example/?key=SECRET"]);
     assert!(!ok);
-    assert!(
-        err.contains("--url must be `local` or an http(s) JSON-RPC URL"),
-        "{err}"
+    assert_eq!(
+        err.trim(),
+        "error: --url must be `local` or http(s) JSON-RPC URLs separated by commas: \
+         RPC endpoint ftp://example is not an http(s) URL"
     );
 }
 
