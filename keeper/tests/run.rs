@@ -40,6 +40,39 @@ async fn webhook() -> (String, Arc<Mutex<Vec<Value>>>) {
     (url, got)
 }
 
+/// `keeper run ARGS`, with none of the operator's own KEEPER_* settings leaking in.
+fn keeper_run(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_keeper"));
+    c.arg("run").args(args);
+    for var in [
+        "KEEPER_CONFIG",
+        "KEEPER_RPC_URLS",
+        "KEEPER_KEYPAIR",
+        "KEEPER_JOURNAL",
+        "KEEPER_METRICS_LISTEN",
+        "KEEPER_DRY_RUN",
+        "KEEPER_DISCORD_WEBHOOK",
+        "KEEPER_TELEGRAM_BOT_TOKEN",
+        "FLASHFORGE_VAULT",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+/// Writes `text` to `cfg` and runs `keeper run ARGS --config CFG` to its end.
+fn run_with(cfg: &Path, text: &str, args: &[&str]) -> (bool, String, String) {
+    std::fs::write(cfg, text).unwrap();
+    let mut all = args.to_vec();
+    all.extend(["--config", cfg.to_str().unwrap()]);
+    let out = keeper_run(&all).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A running `keeper run` and everything it has printed.
 struct Keeper {
     child: Child,
@@ -49,13 +82,8 @@ struct Keeper {
 
 impl Keeper {
     fn start(config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keeper"))
-            .args(["run", "--config"])
-            .arg(config)
+        let mut child = keeper_run(&["--config", config.to_str().unwrap()])
             .env("RUST_LOG", "info")
-            .env_remove("KEEPER_RPC_URLS")
-            .env_remove("KEEPER_KEYPAIR")
-            .env_remove("FLASHFORGE_VAULT")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -130,6 +158,15 @@ impl Keeper {
         let out = self.stdout.lock().unwrap().clone();
         (status.success(), out, self.log())
     }
+}
+
+/// Starts `keeper run` on `config` and waits for its first good tick; returns it and the
+/// metrics server's address.
+async fn ticking(config: &Path) -> (Keeper, String) {
+    let mut k = Keeper::start(config);
+    let addr = k.metrics_addr().await;
+    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    (k, addr)
 }
 
 async fn get(url: &str) -> (u16, String) {
@@ -398,9 +435,7 @@ async fn a_keeper_killed_mid_trade_restarts_and_the_trade_lands_exactly_once() {
     let s = prepare(&hook).await;
     // Sent transactions vanish: the buy is journaled and sent, and never lands.
     s.node.swallow_sends.store(true, Ordering::SeqCst);
-    let mut k = Keeper::start(&s.config);
-    let addr = k.metrics_addr().await;
-    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    let (k, addr) = ticking(&s.config).await;
     let mint = launch_on(&s.node, &s.tv).await;
     wait_metric(&k, &addr, "flashforge_orders_total{outcome=\"sent\"}", 1.0).await;
 
@@ -463,86 +498,51 @@ async fn a_keeper_killed_mid_trade_restarts_and_the_trade_lands_exactly_once() {
 async fn a_bad_configuration_stops_the_start_with_every_problem_and_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("keeper.toml");
-    std::fs::write(
+    let (ok, _, err) = run_with(
         &cfg,
         "vault = \"nope\"\nkeypair = \"k.json\"\n[[rpc]]\nurl = \"ftp://x.example.com/SECRETKEY\"\n[exec]\npriority_percentile = 101\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_keeper"))
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .env_remove("KEEPER_RPC_URLS")
-        .env_remove("FLASHFORGE_VAULT")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.starts_with(&format!("error: {} has 3 problems:", cfg.display())),
-        "{err}"
+        &[],
     );
-    assert!(
-        err.contains("vault: \"nope\" is not a base58 address"),
-        "{err}"
+    assert!(!ok);
+    let expected = format!(
+        "error: {} has 3 problems:\n  \
+         - vault: \"nope\" is not a base58 address\n  \
+         - rpc[0]: ftp://x.example.com is not an http:// or https:// URL\n  \
+         - exec.priority_percentile: 101 is not a percentile (0 to 100)\n",
+        cfg.display()
     );
-    assert!(
-        err.contains("rpc[0]: ftp://x.example.com is not an http:// or https:// URL"),
-        "{err}"
-    );
-    assert!(
-        err.contains("exec.priority_percentile: 101 is not a percentile"),
-        "{err}"
-    );
-    assert!(!err.contains("SECRETKEY"));
+    assert_eq!(err, expected);
 
     // A keypair others can read is refused before any request.
     let key = dir.path().join("k.json");
     keeper::ops::wallet::write_keypair(&key, &solana_sdk::signature::Keypair::new()).unwrap();
-    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
-    std::fs::write(
+    let mode = |m| std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(m));
+    mode(0o644).unwrap();
+    let vault = "vault = \"11111111111111111111111111111111\"\nkeypair = \"k.json\"\n";
+    let (ok, _, err) = run_with(
         &cfg,
-        "vault = \"11111111111111111111111111111111\"\nkeypair = \"k.json\"\n[[rpc]]\nurl = \"http://127.0.0.1:9/\"\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_keeper"))
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .env_remove("KEEPER_RPC_URLS")
-        .env_remove("FLASHFORGE_VAULT")
-        .env_remove("KEEPER_KEYPAIR")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+        &format!("{vault}[[rpc]]\nurl = \"http://127.0.0.1:9/\"\n"),
+        &[],
+    );
+    assert!(!ok);
     assert!(
         err.contains("is readable by other users (mode 644)"),
         "{err}"
     );
 
     // --check prints the configuration without the secrets in it.
-    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    std::fs::write(
+    mode(0o600).unwrap();
+    let (ok, out, err) = run_with(
         &cfg,
-        "vault = \"11111111111111111111111111111111\"\nkeypair = \"k.json\"\n[[rpc]]\nurl = \"https://rpc.example.com/?api-key=SECRETKEY\"\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_keeper"))
-        .args(["run", "--check", "--config"])
-        .arg(&cfg)
-        .env_remove("KEEPER_RPC_URLS")
-        .env_remove("FLASHFORGE_VAULT")
-        .env_remove("KEEPER_KEYPAIR")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        &format!("{vault}[[rpc]]\nurl = \"https://rpc.example.com/?api-key=SECRETKEY\"\n"),
+        &["--check"],
     );
-    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(ok, "{err}");
+    let shown: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(shown["endpoints"][0][0], "https://rpc.example.com");
+    assert_eq!(shown["websocket"], "wss://rpc.example.com");
     assert_eq!(shown["tier"], "5k");
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("SECRETKEY"));
+    assert!(!out.contains("SECRETKEY"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -550,9 +550,7 @@ async fn a_stop_with_an_order_in_flight_drains_then_leaves_it_to_the_journal() {
     let (hook, _posted) = webhook().await;
     let s = prepare(&hook).await;
     s.node.swallow_sends.store(true, Ordering::SeqCst);
-    let mut k = Keeper::start(&s.config);
-    let addr = k.metrics_addr().await;
-    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    let (k, addr) = ticking(&s.config).await;
     launch_on(&s.node, &s.tv).await;
     wait_metric(&k, &addr, "flashforge_orders_in_flight", 1.0).await;
     let asked = Instant::now();
@@ -582,9 +580,7 @@ async fn a_stop_with_an_order_in_flight_drains_then_leaves_it_to_the_journal() {
 async fn when_every_endpoint_dies_health_goes_stale_and_an_alert_says_so() {
     let (hook, posted) = webhook().await;
     let s = prepare(&hook).await;
-    let mut k = Keeper::start(&s.config);
-    let addr = k.metrics_addr().await;
-    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    let (k, addr) = ticking(&s.config).await;
     s.node.down.store(true, Ordering::SeqCst);
 
     let m = wait_metric(&k, &addr, "flashforge_tick_errors_total", 1.0).await;
@@ -802,9 +798,7 @@ async fn with_a_block_engine_the_buy_goes_as_a_bundle_tipped_at_the_floor_percen
             "[jito]\nblock_engine = \"{engine}\"\ntip_floor = \"{floor}\"\ntip_percentile = 50\nmin_tip_lamports = 1000\nmax_tip_lamports = 1000000\n"
         ),
     );
-    let mut k = Keeper::start(&s.config);
-    let addr = k.metrics_addr().await;
-    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    let (k, addr) = ticking(&s.config).await;
     let mint = launch_on(&s.node, &s.tv).await;
     let m = wait_metric(
         &k,
