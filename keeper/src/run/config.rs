@@ -33,7 +33,8 @@ pub struct FileConfig {
     pub vault: Option<String>,
     /// The keeper's keypair file (mode 600).
     pub keypair: Option<PathBuf>,
-    /// The journal: a SQLite file path.
+    /// The journal: a SQLite file path, or a `postgres://` URL (replicas share it and take
+    /// turns through a leader lease).
     pub journal: Option<String>,
     /// Budget tier: 50, 500, 5k or 50k.
     pub tier: Option<String>,
@@ -234,7 +235,7 @@ pub struct RunArgs {
     /// The keeper's keypair file.
     #[arg(long, env = "KEEPER_KEYPAIR")]
     pub keypair: Option<PathBuf>,
-    /// Journal file (SQLite).
+    /// Journal: a SQLite file, or a postgres:// URL shared by replicas.
     #[arg(long, env = "KEEPER_JOURNAL")]
     pub journal: Option<String>,
     /// `host:port` for /metrics and /health, or `off`.
@@ -256,7 +257,8 @@ pub struct RunArgs {
 pub struct RunConfig {
     pub vault: Pubkey,
     pub keypair: PathBuf,
-    pub journal: PathBuf,
+    /// A SQLite file path or a `postgres://` URL.
+    pub journal: String,
     pub preset: Preset,
     pub weights: Weights,
     pub watch: Vec<Pubkey>,
@@ -295,7 +297,11 @@ impl RunConfig {
         Shown {
             vault: self.vault.to_string(),
             keypair: self.keypair.display().to_string(),
-            journal: self.journal.display().to_string(),
+            journal: if self.journal.contains("://") {
+                redact(&self.journal)
+            } else {
+                self.journal.clone()
+            },
             tier: self.preset.name.clone(),
             watch: self
                 .watch
@@ -367,19 +373,20 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
         }
     };
 
+    let is_pg = |j: &str| j.starts_with("postgres://") || j.starts_with("postgresql://");
     let journal = match (&args.journal, &file.journal) {
-        (Some(j), _) => Some(PathBuf::from(j)),
-        (None, Some(j)) => Some(in_file(Path::new(j))),
-        (None, None) => Some(in_file(Path::new("keeper-journal.sqlite"))),
+        (Some(j), _) => j.clone(),
+        (None, Some(j)) if is_pg(j) => j.clone(),
+        (None, Some(j)) => in_file(Path::new(j)).display().to_string(),
+        (None, None) => in_file(Path::new("keeper-journal.sqlite"))
+            .display()
+            .to_string(),
     };
-    if let Some(j) = &journal {
-        let s = j.to_string_lossy();
-        if s.contains("://") {
-            bad(format!(
-                "journal: {:?} is a URL; this build journals to a SQLite file path only",
-                redact(&s)
-            ));
-        }
+    if journal.contains("://") && !is_pg(&journal) {
+        bad(format!(
+            "journal: {} is neither a SQLite file path nor a postgres:// URL",
+            redact(&journal)
+        ));
     }
 
     let tier = file.tier.clone().unwrap_or_else(|| "5k".into());
@@ -614,7 +621,7 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
     Ok(RunConfig {
         vault: vault.expect("checked"),
         keypair: keypair.expect("checked"),
-        journal: journal.expect("checked"),
+        journal,
         preset: preset.expect("checked"),
         weights: weights.expect("checked"),
         watch,
@@ -683,7 +690,7 @@ mod tests {
             tier = "1m"
             watch = ["raydium_cpmm", "uniswap"]
             tick_interval = "fast"
-            journal = "postgres://keeper:hunter2@db:5432/flashforge"
+            journal = "mysql://keeper:hunter2@db:5432/flashforge"
             [[rpc]]
             url = "wss://rpc.example.com/?api-key=SECRETKEY"
             requests_per_second = 0
@@ -703,7 +710,7 @@ mod tests {
             "keeper.toml has 11 problems:",
             "vault: \"not-a-key\" is not a base58 address",
             "keypair: missing; set `keypair = \"<file>\"`, KEEPER_KEYPAIR or --keypair",
-            "journal: \"postgres://db:5432\" is a URL; this build journals to a SQLite file path only",
+            "journal: mysql://db:5432 is neither a SQLite file path nor a postgres:// URL",
             "tier: \"1m\" is unknown; choose one of",
             "watch: \"uniswap\" is neither a venue (raydium_amm_v4,",
             "tick_interval: \"fast\" is not a duration",
@@ -758,10 +765,7 @@ mod tests {
         assert_eq!(urls, ["https://b.example.com", "https://c.example.com"]);
         // A flag's relative path is the working directory's; the file's is the file's.
         assert_eq!(c.keypair, PathBuf::from("other.json"));
-        assert_eq!(
-            c.journal,
-            PathBuf::from("/etc/flashforge/keeper-journal.sqlite")
-        );
+        assert_eq!(c.journal, "/etc/flashforge/keeper-journal.sqlite");
         assert!(c.exec.dry_run);
         assert_eq!(c.metrics_listen, None);
         assert_eq!(c.max_ticks, Some(3));

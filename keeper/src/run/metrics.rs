@@ -67,6 +67,7 @@ pub struct Metrics {
     feed_notifications: Counter,
     jito_bundles: Family<Labels, Counter>,
     jito_tip: Gauge,
+    leader: Gauge,
     /// What was last exported, to turn the keeper's running totals into counter increments.
     seen: Stats,
     seen_endpoints: Vec<EndpointStats>,
@@ -216,6 +217,11 @@ impl Metrics {
                 "The tip the last bundle paid",
                 Gauge::default()
             ),
+            leader: reg!(
+                "leader",
+                "1 while this keeper holds the vault's lease and trades; 0 on standby",
+                Gauge::default()
+            ),
             seen: Stats::default(),
             seen_endpoints: Vec::new(),
             scores_seen: 0,
@@ -238,6 +244,10 @@ impl Metrics {
     /// The registry, for the server.
     pub fn registry(&self) -> Arc<Registry> {
         self.registry.clone()
+    }
+
+    pub fn set_leader(&mut self, leader: bool) {
+        self.leader.set(i64::from(leader));
     }
 
     /// The exposition text, as `/metrics` serves it.
@@ -403,16 +413,19 @@ fn unix_now() -> i64 {
 
 /// What `/health` reports, shared between the loop and the server.
 pub struct Health {
-    started: i64,
+    /// Start of the grace period: the process start, or the moment a standby took the lead.
+    started: AtomicI64,
     last_ok: AtomicI64,
     ticks: AtomicU64,
     consecutive_errors: AtomicU64,
     stale_after: Duration,
+    standby: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Debug, Serialize)]
 pub struct HealthReport {
-    /// `ok`, `starting` (no tick yet, within the grace period) or `stale`.
+    /// `ok`, `starting` (no tick yet, within the grace period), `standby` (a replica waiting
+    /// for the leader lease) or `stale`.
     pub status: &'static str,
     pub ticks: u64,
     pub consecutive_errors: u64,
@@ -422,12 +435,21 @@ pub struct HealthReport {
 impl Health {
     pub fn new(stale_after: Duration) -> Self {
         Self {
-            started: unix_now(),
+            started: AtomicI64::new(unix_now()),
             last_ok: AtomicI64::new(0),
             ticks: AtomicU64::new(0),
             consecutive_errors: AtomicU64::new(0),
             stale_after,
+            standby: Default::default(),
         }
+    }
+
+    /// A replica waiting for the lease is healthy without ticking.
+    pub fn set_standby(&self, standby: bool) {
+        if !standby {
+            self.started.store(unix_now(), Ordering::Relaxed);
+        }
+        self.standby.store(standby, Ordering::Relaxed);
     }
 
     pub fn tick_ok(&self) {
@@ -446,7 +468,8 @@ impl Health {
         let last = self.last_ok.load(Ordering::Relaxed);
         let limit = self.stale_after.as_secs() as i64;
         let status = match last {
-            0 if now - self.started <= limit => "starting",
+            _ if self.standby.load(Ordering::Relaxed) => "standby",
+            0 if now - self.started.load(Ordering::Relaxed) <= limit => "starting",
             0 => "stale",
             t if now - t <= limit => "ok",
             _ => "stale",

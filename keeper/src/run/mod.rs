@@ -30,6 +30,9 @@ use tokio::sync::watch;
 /// Least time between the starts of two ticks woken by the websocket feed.
 const MIN_SPACING: Duration = Duration::from_millis(250);
 
+/// How often a standby replica tries for the leader lease.
+const LEASE_POLL: Duration = Duration::from_secs(1);
+
 /// Longest pause between ticks while they keep failing.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -87,7 +90,12 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
     let probe = cfg
         .probe_quote_account
         .unwrap_or_else(|| crate::ops::base_token_account(&view, &signer.pubkey()));
-    let journal = Journal::open(&cfg.journal)?;
+    let shown_journal = if cfg.journal.contains("://") {
+        redact(&cfg.journal)
+    } else {
+        cfg.journal.clone()
+    };
+    let journal = Journal::open_location(&cfg.journal)?;
 
     let mut metrics = Metrics::new();
     let health = Arc::new(Health::new(cfg.stale_after));
@@ -96,6 +104,38 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
         tracing::info!("metrics on http://{bound}/metrics, health on http://{bound}/health");
     }
     let mut alerts = Alerts::start(cfg.alerts.clone());
+
+    // Replicas share a PostgreSQL journal; the one holding the vault's lease trades, the
+    // others wait here and take over when its connection ends.
+    if journal.is_shared() {
+        health.set_standby(true);
+        metrics.set_leader(false);
+        let mut waiting = false;
+        while !journal.try_lease(&cfg.vault)? {
+            if !waiting {
+                tracing::info!(
+                    "another keeper leads vault {} in {shown_journal}; standing by",
+                    cfg.vault
+                );
+                waiting = true;
+            }
+            if sleep_or_signal(LEASE_POLL, &mut stop, 0).await {
+                tracing::info!("signal received while standing by");
+                return Ok(Summary {
+                    ticks: 0,
+                    failed_ticks: 0,
+                    in_flight_at_exit: 0,
+                    stats: Stats::default(),
+                });
+            }
+        }
+        health.set_standby(false);
+        tracing::info!("leading vault {} (lease in {shown_journal})", cfg.vault);
+        if waiting {
+            alerts.raise(Kind::Lifecycle, &format!("took over vault {}", cfg.vault));
+        }
+    }
+    metrics.set_leader(true);
 
     let keeper_key = signer.pubkey();
     let mut keeper = Keeper::new(
@@ -120,7 +160,7 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
         "keeper {keeper_key} on vault {} through {}; journal {}; tier {}{mode}",
         cfg.vault,
         endpoints.join(", "),
-        cfg.journal.display(),
+        shown_journal,
         cfg.preset.name,
     );
     alerts.raise(
@@ -134,6 +174,9 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
         if *stop.borrow() > 0 {
             break;
         }
+        // A leader whose lease may have lapsed must not trade: exit, and let the supervisor
+        // restart it as a replica.
+        keeper.journal.check_lease()?;
         let started = Instant::now();
         let trades_before = keeper.trades.len();
         let trips_before = keeper.stats.breaker_trips;
