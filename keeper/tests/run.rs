@@ -242,6 +242,20 @@ fn configure(
     websocket: bool,
     extra: &str,
 ) -> Setup {
+    configure_journal(node, tv, probe, hook, websocket, extra, "journal.sqlite")
+}
+
+/// [`configure`] with the journal at `journal` (a file name in the setup's directory, or a
+/// postgres:// URL).
+fn configure_journal(
+    node: Arc<Node>,
+    tv: TradingVault,
+    probe: Pubkey,
+    hook: &str,
+    websocket: bool,
+    extra: &str,
+    journal: &str,
+) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     keeper::ops::wallet::write_keypair(&dir.path().join("keeper.json"), &tv.f.keeper).unwrap();
     let config = dir.path().join("keeper.toml");
@@ -251,7 +265,7 @@ fn configure(
             r#"
 vault = "{vault}"
 keypair = "keeper.json"
-journal = "journal.sqlite"
+journal = "{journal}"
 tier = "50"
 watch = ["local_amm"]
 probe_quote_account = "{probe}"
@@ -835,5 +849,102 @@ async fn with_a_block_engine_the_buy_goes_as_a_bundle_tipped_at_the_floor_percen
     assert!(
         balances[1..].iter().all(|b| *b == 1_000_000_000),
         "one tip only"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_a_postgres_journal_fail_over_and_the_order_in_flight_lands_once() {
+    let (hook, posted) = webhook().await;
+    let (node, tv, probe) = start_node().await;
+    let url = tokio::task::spawn_blocking(common::pg::database)
+        .await
+        .unwrap();
+    let s = configure_journal(node, tv, probe, &hook, false, "", &url);
+
+    // A takes the lease and trades; B, on the same configuration, stands by.
+    s.node.swallow_sends.store(true, Ordering::SeqCst);
+    let (a, a_addr) = ticking(&s.config).await;
+    let mut b = Keeper::start(&s.config);
+    let b_addr = b.metrics_addr().await;
+    let m = wait_for(&b, &b_addr, "flashforge_leader", |v| v == 0.0).await;
+    assert_eq!(sample(&m, "flashforge_ticks_total"), Some(0.0));
+    let (code, health) = get(&format!("http://{b_addr}/health")).await;
+    assert_eq!(
+        (code, health.contains("\"status\":\"standby\"")),
+        (200, true),
+        "{health}"
+    );
+
+    // A journals and sends a buy that never lands, and dies.
+    let mint = launch_on(&s.node, &s.tv).await;
+    wait_metric(
+        &a,
+        &a_addr,
+        "flashforge_orders_total{outcome=\"sent\"}",
+        1.0,
+    )
+    .await;
+    a.signal(libc::SIGKILL);
+    let (ok, _, _) = a.exit().await;
+    assert!(!ok);
+    s.node.swallow_sends.store(false, Ordering::SeqCst);
+
+    // B takes over within seconds and follows A's order from the shared journal.
+    let took = Instant::now();
+    wait_metric(&b, &b_addr, "flashforge_leader", 1.0).await;
+    assert!(
+        took.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        took.elapsed()
+    );
+    let m = wait_metric(
+        &b,
+        &b_addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        1.0,
+    )
+    .await;
+    let later = sample(&m, "flashforge_ticks_total").unwrap() + 2.0;
+    let m = wait_metric(&b, &b_addr, "flashforge_ticks_total", later).await;
+    assert_eq!(
+        sample(&m, "flashforge_orders_total{outcome=\"sent\"}"),
+        Some(0.0),
+        "B sent no order of its own"
+    );
+    b.signal(libc::SIGTERM);
+    let (ok, _, log) = b.exit().await;
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("standing by") && log.contains("leading vault"),
+        "{log}"
+    );
+    assert!(!log.contains("hunter2"));
+
+    assert_eq!(
+        position(&mut *s.node.chain.lock().await, &s.tv, &mint)
+            .await
+            .total_bought,
+        UNIT
+    );
+    assert_eq!(vault_state(&s.node, &s.tv).await.last_order_id, 1);
+    let (max, fills, open) = tokio::task::spawn_blocking(move || {
+        let j = Journal::open_location(&url).unwrap();
+        (
+            j.max_order_id().unwrap(),
+            j.fills().unwrap().len(),
+            j.open_orders().unwrap().len(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        (max, fills, open),
+        (1, 1, 0),
+        "one order, filled once, none left open"
+    );
+    let texts = format!("{:?}", posted.lock().unwrap());
+    assert!(
+        texts.contains(&format!("took over vault {}", s.tv.f.keys.vault)),
+        "{texts}"
     );
 }
