@@ -118,7 +118,15 @@ fn the_kubernetes_configuration_is_accepted_once_the_vault_is_set() {
         "REPLACE_WITH_THE_VAULT_ADDRESS",
         "11111111111111111111111111111111",
     );
-    let c = resolve(toml::from_str(&filled).unwrap(), &args, &path).unwrap();
+    // The Deployment gives the journal as KEEPER_JOURNAL, from a Secret.
+    assert!(manifest.contains(
+        "- name: KEEPER_JOURNAL\n              valueFrom:\n                secretKeyRef: {name: keeper-journal, key: url}"
+    ));
+    let with_env = RunArgs {
+        journal: Some("postgres://flashforge:pw@postgres:5432/flashforge".into()),
+        ..args
+    };
+    let c = resolve(toml::from_str(&filled).unwrap(), &with_env, &path).unwrap();
     assert_eq!(c.keypair, PathBuf::from("/keys/keeper.json"));
     assert_eq!(
         c.metrics_listen.unwrap().to_string(),
@@ -126,8 +134,13 @@ fn the_kubernetes_configuration_is_accepted_once_the_vault_is_set() {
         "reachable by the probes and the Service"
     );
     assert!(
-        c.journal.starts_with("/var/lib/flashforge"),
-        "on the volume"
+        c.journal.starts_with("postgres://"),
+        "shared by the replicas"
+    );
+    assert_eq!(
+        c.shown().journal,
+        "postgres://postgres:5432",
+        "no password shown"
     );
 }
 

@@ -53,4 +53,7 @@ if [ ! -f "$dir/PG_VERSION" ]; then
 fi
 as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
     -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c max_connections=200" start >/dev/null 9>&-
+# A fresh start drops the databases earlier test runs left behind.
+"$bin/psql" -q -X -At "$url" -c "SELECT datname FROM pg_database WHERE datname LIKE 'journal\_%'" \
+    | while read -r db; do "$bin/psql" -q -X "$url" -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
 echo "$url"
