@@ -187,6 +187,14 @@ async fn wait_metric(k: &Keeper, addr: &str, name: &str, at_least: f64) -> Strin
     wait_for(k, addr, name, |v| v >= at_least).await
 }
 
+/// Waits for `name` to reach `at_least`, then for three more ticks, so that anything the
+/// keeper would wrongly do next (a second order, a repeated pool) shows in the scrape.
+async fn settled(k: &Keeper, addr: &str, name: &str, at_least: f64) -> String {
+    let m = wait_metric(k, addr, name, at_least).await;
+    let later = sample(&m, "flashforge_ticks_total").unwrap() + 3.0;
+    wait_metric(k, addr, "flashforge_ticks_total", later).await
+}
+
 /// Polls `/metrics` until `name`'s value satisfies `ok`; returns the scrape.
 async fn wait_for(k: &Keeper, addr: &str, name: &str, ok: impl Fn(f64) -> bool) -> String {
     let start = Instant::now();
@@ -476,15 +484,19 @@ async fn a_keeper_killed_mid_trade_restarts_and_the_trade_lands_exactly_once() {
     s.node.hide_statuses.store(false, Ordering::SeqCst);
     let mut k = Keeper::start(&s.config);
     let addr = k.metrics_addr().await;
-    wait_metric(
+    // A few more ticks after the fill: nothing else is bought.
+    let m = settled(
         &k,
         &addr,
         "flashforge_orders_total{outcome=\"filled\"}",
         1.0,
     )
     .await;
-    // A few more ticks: nothing else is bought.
-    let m = wait_metric(&k, &addr, "flashforge_ticks_total", 3.0).await;
+    assert_eq!(
+        sample(&m, "flashforge_orders_total{outcome=\"sent\"}"),
+        Some(0.0),
+        "the restarted keeper sent nothing of its own"
+    );
     assert_eq!(
         sample(&m, "flashforge_orders_total{outcome=\"filled\"}"),
         Some(1.0)
@@ -702,15 +714,13 @@ async fn the_websocket_feed_backfills_a_silent_gap_with_no_pool_missed_or_repeat
     // C: announced on the new connection.
     let c = launch_on(&s.node, &s.tv).await;
     s.node.publish().await;
-    let m = wait_metric(
+    let m = settled(
         &k,
         &addr,
         "flashforge_orders_total{outcome=\"filled\"}",
         3.0,
     )
     .await;
-    let later = sample(&m, "flashforge_ticks_total").unwrap() + 3.0;
-    let m = wait_metric(&k, &addr, "flashforge_ticks_total", later).await;
     assert_eq!(
         sample(&m, "flashforge_pools_detected_total"),
         Some(3.0),
@@ -901,15 +911,13 @@ async fn replicas_on_a_postgres_journal_fail_over_and_the_order_in_flight_lands_
         "took {:?}",
         took.elapsed()
     );
-    let m = wait_metric(
+    let m = settled(
         &b,
         &b_addr,
         "flashforge_orders_total{outcome=\"filled\"}",
         1.0,
     )
     .await;
-    let later = sample(&m, "flashforge_ticks_total").unwrap() + 2.0;
-    let m = wait_metric(&b, &b_addr, "flashforge_ticks_total", later).await;
     assert_eq!(
         sample(&m, "flashforge_orders_total{outcome=\"sent\"}"),
         Some(0.0),

@@ -31,6 +31,16 @@ fn boxed(v: Val) -> Box<dyn ToSql + Sync + Send> {
     }
 }
 
+/// Calls `f` with `params` as the client takes them.
+fn with_refs<R>(params: Vec<Val>, f: impl FnOnce(&[&(dyn ToSql + Sync)]) -> R) -> R {
+    let owned: Vec<_> = params.into_iter().map(boxed).collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = owned
+        .iter()
+        .map(|b| b.as_ref() as &(dyn ToSql + Sync))
+        .collect();
+    f(&refs)
+}
+
 fn cells(row: &postgres::Row) -> Result<Vec<Cell>> {
     let mut out = Vec::with_capacity(row.len());
     for (i, c) in row.columns().iter().enumerate() {
@@ -115,24 +125,14 @@ impl Pg {
     }
 
     pub(super) fn exec(&self, sql: String, params: Vec<Val>) -> Result<u64> {
-        self.run(move |c| {
-            let owned: Vec<_> = params.into_iter().map(boxed).collect();
-            let refs: Vec<&(dyn ToSql + Sync)> = owned
-                .iter()
-                .map(|b| b.as_ref() as &(dyn ToSql + Sync))
-                .collect();
-            Ok(c.execute(sql.as_str(), &refs)?)
-        })
+        self.run(move |c| with_refs(params, |p| Ok(c.execute(sql.as_str(), p)?)))
     }
 
     pub(super) fn rows(&self, sql: String, params: Vec<Val>) -> Result<Vec<Vec<Cell>>> {
         self.run(move |c| {
-            let owned: Vec<_> = params.into_iter().map(boxed).collect();
-            let refs: Vec<&(dyn ToSql + Sync)> = owned
-                .iter()
-                .map(|b| b.as_ref() as &(dyn ToSql + Sync))
-                .collect();
-            c.query(sql.as_str(), &refs)?.iter().map(cells).collect()
+            with_refs(params, |p| {
+                c.query(sql.as_str(), p)?.iter().map(cells).collect()
+            })
         })
     }
 
