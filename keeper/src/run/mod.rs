@@ -79,10 +79,6 @@ async fn sleep_or_signal(d: Duration, stop: &mut watch::Receiver<u32>, seen: u32
 pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summary> {
     let signer = crate::ops::wallet::read_keypair(&cfg.keypair)?;
     let mut chain = RpcChain::with_endpoints(cfg.endpoints.clone())?;
-    if let Some(ws) = &cfg.websocket {
-        chain = chain.with_feed(ws.clone(), cfg.watch.clone());
-        tracing::info!("following the watched venues over {}", redact(ws));
-    }
     let endpoints: Vec<String> = cfg.endpoints.iter().map(|e| redact(&e.url)).collect();
     let view = crate::ops::load_vault(&mut chain, &cfg.vault)
         .await
@@ -136,6 +132,12 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
         }
     }
     metrics.set_leader(true);
+    // Subscribed only now: a standby must not pile up notifications of pools that were the
+    // leader's to trade.
+    if let Some(ws) = &cfg.websocket {
+        chain = chain.with_feed(ws.clone(), cfg.watch.clone());
+        tracing::info!("following the watched venues over {}", redact(ws));
+    }
 
     let keeper_key = signer.pubkey();
     let mut keeper = Keeper::new(
