@@ -8,6 +8,9 @@
 
 mod pg;
 
+/// Whether a journal location is a PostgreSQL URL (`postgres://` or `postgresql://`).
+pub use pg::is_url as is_postgres_url;
+
 use crate::detect::DetectedPool;
 use crate::score::SafetyReport;
 use anyhow::{anyhow, Context, Result};

@@ -17,7 +17,7 @@ pub(super) struct Pg {
     jobs: mpsc::Sender<Job>,
 }
 
-pub(super) fn is_url(s: &str) -> bool {
+pub fn is_url(s: &str) -> bool {
     s.starts_with("postgres://") || s.starts_with("postgresql://")
 }
 

@@ -293,15 +293,20 @@ pub struct Shown {
 }
 
 impl RunConfig {
+    /// The journal as it may be shown: a path, or a URL's scheme and host (no password).
+    pub fn journal_shown(&self) -> String {
+        if self.journal.contains("://") {
+            redact(&self.journal)
+        } else {
+            self.journal.clone()
+        }
+    }
+
     pub fn shown(&self) -> Shown {
         Shown {
             vault: self.vault.to_string(),
             keypair: self.keypair.display().to_string(),
-            journal: if self.journal.contains("://") {
-                redact(&self.journal)
-            } else {
-                self.journal.clone()
-            },
+            journal: self.journal_shown(),
             tier: self.preset.name.clone(),
             watch: self
                 .watch
@@ -373,7 +378,7 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
         }
     };
 
-    let is_pg = |j: &str| j.starts_with("postgres://") || j.starts_with("postgresql://");
+    let is_pg = crate::journal::is_postgres_url;
     let journal = match (&args.journal, &file.journal) {
         (Some(j), _) => j.clone(),
         (None, Some(j)) if is_pg(j) => j.clone(),

@@ -5,7 +5,7 @@
 //! up the keeper.
 
 use crate::chain::endpoints::EndpointStats;
-use crate::pipeline::{Keeper, Stats};
+use crate::pipeline::Keeper;
 use anyhow::{Context, Result};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -69,8 +69,6 @@ pub struct Metrics {
     jito_tip: Gauge,
     leader: Gauge,
     /// What was last exported, to turn the keeper's running totals into counter increments.
-    seen: Stats,
-    seen_endpoints: Vec<EndpointStats>,
     scores_seen: usize,
     names: Vec<&'static str>,
 }
@@ -222,8 +220,6 @@ impl Metrics {
                 "1 while this keeper holds the vault's lease and trades; 0 on standby",
                 Gauge::default()
             ),
-            seen: Stats::default(),
-            seen_endpoints: Vec::new(),
             scores_seen: 0,
             // Last: every metric above registered itself first.
             names,
@@ -279,50 +275,33 @@ impl Metrics {
                 .observe(d.as_secs_f64());
         }
 
+        // Counters move only here, so each one's value is the total it last exported: moving
+        // it up to the keeper's running total needs no copy of the previous totals.
         let s = &keeper.stats;
-        let old = std::mem::replace(&mut self.seen, s.clone());
-        let up = |c: &Counter, now: u64, before: u64| {
-            c.inc_by(now.saturating_sub(before));
-        };
-        up(&self.pools_detected, s.pools_seen, old.pools_seen);
-        up(&self.pools_scored, s.pools_scored, old.pools_scored);
-        up(&self.breaker_trips, s.breaker_trips, old.breaker_trips);
-        let rejected = s.orders_rejected_by_vault();
-        let failed: u64 = s.other_failures.values().sum();
-        let old_failed: u64 = old.other_failures.values().sum();
-        for (outcome, now, before) in [
-            (ORDER_OUTCOMES[0], s.orders_sent, old.orders_sent),
-            ("filled", s.orders_filled, old.orders_filled),
-            ("expired", s.orders_expired, old.orders_expired),
-            (
-                "rejected_by_vault",
-                rejected,
-                old.orders_rejected_by_vault(),
-            ),
-            ("failed", failed, old_failed),
+        advance_to(&self.pools_detected, s.pools_seen);
+        advance_to(&self.pools_scored, s.pools_scored);
+        advance_to(&self.breaker_trips, s.breaker_trips);
+        for (outcome, total) in [
+            (ORDER_OUTCOMES[0], s.orders_sent),
+            ("filled", s.orders_filled),
+            ("expired", s.orders_expired),
+            ("rejected_by_vault", s.orders_rejected_by_vault()),
+            ("failed", s.other_failures.values().sum()),
         ] {
-            up(
+            advance_to(
                 &self.orders.get_or_create(&label("outcome", outcome)),
-                now,
-                before,
+                total,
             );
         }
         for (rule, n) in &s.vault_rejections {
-            let before = old.vault_rejections.get(rule).copied().unwrap_or(0);
-            up(
+            advance_to(
                 &self.vault_rejections.get_or_create(&label("rule", rule)),
                 *n,
-                before,
             );
         }
         for (reason, n) in &s.skips {
-            let before = old.skips.get(reason).copied().unwrap_or(0);
             let name = format!("{reason:?}");
-            up(
-                &self.skips.get_or_create(&label("reason", &name)),
-                *n,
-                before,
-            );
+            advance_to(&self.skips.get_or_create(&label("reason", &name)), *n);
         }
         for (_, score) in s.scores.iter().skip(self.scores_seen) {
             self.scores.observe(f64::from(*score));
@@ -334,16 +313,13 @@ impl Metrics {
         }
         self.in_flight.set(keeper.in_flight() as i64);
         if let Some(j) = &keeper.exec.jito {
-            let set = |c: &Counter, total: u64| {
-                c.inc_by(total.saturating_sub(c.get()));
-            };
             let sent = j.stats.bundles_sent.load(Ordering::Relaxed);
             let errors = j.stats.bundle_errors.load(Ordering::Relaxed);
-            set(
+            advance_to(
                 &self.jito_bundles.get_or_create(&label("result", "sent")),
                 sent,
             );
-            set(
+            advance_to(
                 &self.jito_bundles.get_or_create(&label("result", "error")),
                 errors,
             );
@@ -363,28 +339,24 @@ impl Metrics {
             self.realized_pnl.set(v.realized_pnl);
         }
 
+        // Endpoints are labelled by scheme and host; two URLs on one host (different keys)
+        // share a label, so their totals are added up first.
+        let mut per_label: std::collections::BTreeMap<&str, [u64; 3]> = Default::default();
         for e in endpoints {
-            let before = self
-                .seen_endpoints
-                .iter()
-                .find(|o| o.endpoint == e.endpoint)
-                .cloned()
-                .unwrap_or_default();
-            let l = label("endpoint", &e.endpoint);
-            up(
-                &self.rpc_requests.get_or_create(&l),
-                e.requests,
-                before.requests,
-            );
-            up(&self.rpc_errors.get_or_create(&l), e.errors, before.errors);
-            up(
-                &self.rpc_rate_limited.get_or_create(&l),
-                e.rate_limited,
-                before.rate_limited,
-            );
-            self.rpc_latency.get_or_create(&l).set(e.latency_ms);
+            let t = per_label.entry(e.endpoint.as_str()).or_default();
+            t[0] += e.requests;
+            t[1] += e.errors;
+            t[2] += e.rate_limited;
+            self.rpc_latency
+                .get_or_create(&label("endpoint", &e.endpoint))
+                .set(e.latency_ms);
         }
-        self.seen_endpoints = endpoints.to_vec();
+        for (endpoint, [requests, errors, rate_limited]) in per_label {
+            let l = label("endpoint", endpoint);
+            advance_to(&self.rpc_requests.get_or_create(&l), requests);
+            advance_to(&self.rpc_errors.get_or_create(&l), errors);
+            advance_to(&self.rpc_rate_limited.get_or_create(&l), rate_limited);
+        }
     }
 }
 
@@ -393,15 +365,17 @@ impl Metrics {
     pub fn observe_feed(&mut self, f: &crate::chain::ws::FeedStats) {
         self.feed_connected
             .set(i64::from(f.connected.load(Ordering::Relaxed)));
-        let set = |c: &Counter, total: u64| {
-            c.inc_by(total.saturating_sub(c.get()));
-        };
-        set(&self.feed_connects, f.connects.load(Ordering::Relaxed));
-        set(
+        advance_to(&self.feed_connects, f.connects.load(Ordering::Relaxed));
+        advance_to(
             &self.feed_notifications,
             f.notifications.load(Ordering::Relaxed),
         );
     }
+}
+
+/// Moves counter `c` up to a running total kept elsewhere (totals only grow).
+fn advance_to(c: &Counter, total: u64) {
+    c.inc_by(total.saturating_sub(c.get()));
 }
 
 fn unix_now() -> i64 {

@@ -86,11 +86,7 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
     let probe = cfg
         .probe_quote_account
         .unwrap_or_else(|| crate::ops::base_token_account(&view, &signer.pubkey()));
-    let shown_journal = if cfg.journal.contains("://") {
-        redact(&cfg.journal)
-    } else {
-        cfg.journal.clone()
-    };
+    let shown_journal = cfg.journal_shown();
     let journal = Journal::open_location(&cfg.journal)?;
 
     let mut metrics = Metrics::new();
