@@ -262,4 +262,38 @@ mod tests {
         assert_eq!(e.to_string(), "the block engine is unreachable");
         assert_eq!(j.stats.bundle_errors.load(Ordering::Relaxed), 1);
     }
+
+    #[tokio::test]
+    async fn a_refused_bundle_is_an_error_with_the_engine_s_reason() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 65536];
+            let _ = sock.read(&mut buf).await;
+            let body =
+                r#"{"jsonrpc":"2.0","error":{"code":-32602,"message":"bundle must tip"},"id":1}"#;
+            let resp = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            sock.write_all(resp.as_bytes()).await.unwrap();
+        });
+        let j = Jito::new(JitoConfig {
+            block_engine: url,
+            tip_floor: "http://127.0.0.1:9".into(),
+            tip_percentile: 50,
+            min_tip_lamports: 1_000,
+            max_tip_lamports: 100_000,
+        })
+        .unwrap();
+        let e = j.send(&VersionedTransaction::default()).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the block engine refused the bundle: \"bundle must tip\""
+        );
+        assert_eq!(j.stats.bundle_errors.load(Ordering::Relaxed), 1);
+        assert_eq!(j.stats.bundles_sent.load(Ordering::Relaxed), 0);
+    }
 }

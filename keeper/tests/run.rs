@@ -960,3 +960,23 @@ async fn replicas_on_a_postgres_journal_fail_over_and_the_order_in_flight_lands_
         "{texts}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_metrics_port_stops_the_start_with_its_address() {
+    let (hook, _posted) = webhook().await;
+    let s = prepare(&hook).await;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let text = std::fs::read_to_string(&s.config)
+        .unwrap()
+        .replace("listen = \"127.0.0.1:0\"", &format!("listen = \"{addr}\""));
+    let (ok, _, err) = run_with(&s.config, &text, &[]);
+    assert!(!ok);
+    assert_eq!(
+        err.lines().last().unwrap(),
+        format!(
+            "error: metrics.listen: cannot listen on {addr}: Address already in use (os error 98)"
+        )
+    );
+    assert_no_secrets(&err, &s.tv);
+}
