@@ -11,6 +11,7 @@ mod pg;
 /// Whether a journal location is a PostgreSQL URL (`postgres://` or `postgresql://`).
 pub use pg::is_url as is_postgres_url;
 
+use crate::chain::FeedPosition;
 use crate::detect::DetectedPool;
 use crate::score::SafetyReport;
 use anyhow::{anyhow, Context, Result};
@@ -363,6 +364,80 @@ impl Journal {
             vec![Val::T(key.into()), Val::T(value.into())],
         )?;
         Ok(())
+    }
+
+    /// The feed positions journaled for `vault`'s keeper (see [`FeedPosition`]).
+    pub fn feed_positions(&self, vault: &Pubkey) -> Result<Vec<FeedPosition>> {
+        let prefix = format!("feed:{vault}:");
+        self.rows(
+            "SELECT key, value FROM meta WHERE key LIKE $1 ORDER BY key",
+            vec![Val::T(format!("{prefix}%"))],
+        )?
+        .iter()
+        .map(|r| {
+            let key = r[0].text()?;
+            let program = key
+                .strip_prefix(&prefix)
+                .and_then(|k| Pubkey::from_str(k).ok())
+                .ok_or_else(|| anyhow!("journal: bad feed position key {key}"))?;
+            let v: serde_json::Value = serde_json::from_str(&r[1].text()?)
+                .with_context(|| format!("journal: feed position {key}"))?;
+            Ok(FeedPosition {
+                program,
+                signature: v["signature"]
+                    .as_str()
+                    .ok_or_else(|| anyhow!("journal: feed position {key} has no signature"))?
+                    .to_string(),
+                block_time: v["block_time"].as_i64().unwrap_or(0),
+            })
+        })
+        .collect()
+    }
+
+    /// Journals where `vault`'s keeper's feed stands. Written in the same transaction as the
+    /// pools read up to there, so the two never disagree after a crash.
+    pub fn set_feed_position(&self, vault: &Pubkey, p: &FeedPosition) -> Result<()> {
+        let value = serde_json::json!({"signature": p.signature, "block_time": p.block_time});
+        self.set_meta(&format!("feed:{vault}:{}", p.program), &value.to_string())
+    }
+
+    /// Pools seen at or after `since` (block time) with no decision on them yet: found by a
+    /// keeper that stopped before it decided. Oldest first; pools of venues this build does
+    /// not know are left out.
+    pub fn undecided_pools(&self, since: i64) -> Result<Vec<DetectedPool>> {
+        let key = |c: &Cell| -> Result<Option<Pubkey>> {
+            c.opt_text()?
+                .map(|t| Pubkey::from_str(&t).map_err(|e| anyhow!("journal: {t}: {e}")))
+                .transpose()
+        };
+        let rows = self.rows(
+            "SELECT pool, program_id, base_mint, quote_mint, lp_mint, creator, signature
+             FROM pools p
+             WHERE seen_at >= $1 AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.pool = p.pool)
+             ORDER BY slot, pool",
+            vec![Val::I(since)],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let program_id = key(&r[1])?.ok_or_else(|| anyhow!("journal: pool without program"))?;
+            let Some(venue) = crate::detect::VENUES
+                .iter()
+                .find(|v| v.program == program_id)
+            else {
+                continue;
+            };
+            out.push(DetectedPool {
+                venue: venue.name,
+                program_id,
+                pool: key(&r[0])?.ok_or_else(|| anyhow!("journal: pool without key"))?,
+                base_mint: key(&r[2])?.ok_or_else(|| anyhow!("journal: pool without mint"))?,
+                quote_mint: key(&r[3])?,
+                lp_mint: key(&r[4])?,
+                creator: key(&r[5])?,
+                signature: r[6].opt_text()?,
+            });
+        }
+        Ok(out)
     }
 
     /// Records a pool; returns false when it was already known.

@@ -3,7 +3,7 @@
 //! good ones, keep leverage healthy, and journal NAV. The same code runs on the embedded
 //! chain and on a cluster; only the [`Chain`] differs.
 
-use crate::chain::{Chain, Landed, TxFailure};
+use crate::chain::{Chain, FeedPosition, Landed, TxFailure};
 use crate::detect::{self, DetectedPool};
 use crate::execute::{ExecConfig, Executor, Order, Outcome};
 use crate::gather::{self, local_pool, PoolState, Probe};
@@ -35,6 +35,17 @@ const BUDGET_PREFIX: ComputeBudget = ComputeBudget {
 
 /// Marks per `mark_nav` transaction (two accounts each).
 const MARK_CHUNK: usize = 12;
+
+/// How far back a restarted keeper (or a replica taking over) reads the feed and picks up
+/// pools that were journaled but never decided on. Older pools are past the launch window the
+/// strategy trades, and a position this old is read from the chain as it is now.
+pub const RESUME_WINDOW_SECS: i64 = 600;
+
+/// Evaluations a new pool gets before it is written off: reading it failed this many ticks
+/// in a row (ticks back off from 1 s to a minute in between, so about half a minute at the
+/// default interval). Without a limit, a pool whose accounts the node keeps refusing would
+/// fail every tick after it.
+pub const EVALUATION_TRIES: u8 = 5;
 
 /// A leverage loop the keeper runs: its accounts, its flash lenders and the lookup table its
 /// transactions need.
@@ -153,13 +164,18 @@ pub struct Keeper {
     holdings: BTreeMap<Pubkey, Holding>,
     in_flight: Vec<InFlight>,
     next_order_id: u64,
+    /// Whether the start-up recovery is done (it runs again after failing).
+    recovered: bool,
     pub stats: Stats,
     pub trades: Vec<Trade>,
     /// Last vault state read.
     pub vault_state: Option<Vault>,
     last_trip_seen: Option<i64>,
-    /// Pools whose buy expired unsent, to reconsider next tick.
-    retry: Vec<DetectedPool>,
+    /// Pools to consider (again) next tick, with the evaluations that already failed: a buy
+    /// that expired unsent, a pool whose evaluation failed, pools recovered from the journal.
+    retry: Vec<(DetectedPool, u8)>,
+    /// The feed positions last journaled.
+    feed_saved: Vec<FeedPosition>,
     last_stages: Vec<(&'static str, Duration)>,
 }
 
@@ -173,6 +189,8 @@ impl Keeper {
             holdings: BTreeMap::new(),
             in_flight: Vec::new(),
             next_order_id: 0,
+            recovered: false,
+            feed_saved: Vec::new(),
             stats: Stats::default(),
             trades: Vec::new(),
             vault_state: None,
@@ -191,6 +209,7 @@ impl Keeper {
     pub async fn recover<C: Chain>(&mut self, chain: &mut C) -> Result<()> {
         let vault = self.read_vault(chain).await?;
         self.next_order_id = self.journal.max_order_id()?.max(vault.last_order_id) + 1;
+        self.recovered = false;
         for (row, outcome) in self.exec.follow_open(chain, &self.journal).await? {
             let f = InFlight {
                 order_id: row.order_id,
@@ -211,6 +230,44 @@ impl Keeper {
         for mint in mints {
             self.refresh_holding(chain, &mint, None, 0).await?;
         }
+        self.resume_discovery(chain).await
+    }
+
+    /// Reads the feed on from where the journal says it stopped, and queues the pools found
+    /// there but never decided on, both within [`RESUME_WINDOW_SECS`]: no pool created while
+    /// no keeper was reading is missed, and none is decided twice.
+    async fn resume_discovery<C: Chain>(&mut self, chain: &mut C) -> Result<()> {
+        let since = chain.now().await? - RESUME_WINDOW_SECS;
+        let vault = self.cfg.vault.vault;
+        let mut resume = Vec::new();
+        for p in self.journal.feed_positions(&vault)? {
+            if !self.cfg.watch.contains(&p.program) {
+                continue;
+            }
+            if p.block_time >= since {
+                resume.push(p);
+            } else {
+                tracing::warn!(
+                    "the journaled feed position of {} is more than {RESUME_WINDOW_SECS} s old; reading from now",
+                    p.program
+                );
+            }
+        }
+        chain.resume_feed(&resume);
+        self.feed_saved = resume;
+        let pending: Vec<DetectedPool> = self
+            .journal
+            .undecided_pools(since)?
+            .into_iter()
+            .filter(|p| self.cfg.watch.contains(&p.program_id))
+            .collect();
+        if !pending.is_empty() {
+            tracing::info!(
+                "{} pool(s) journaled by an earlier run without a decision are considered now",
+                pending.len()
+            );
+        }
+        self.retry.extend(pending.into_iter().map(|p| (p, 0)));
         Ok(())
     }
 
@@ -237,8 +294,9 @@ impl Keeper {
 
     /// One pass of the loop.
     pub async fn tick<C: Chain>(&mut self, chain: &mut C) -> Result<()> {
-        if self.next_order_id == 0 {
+        if !self.recovered {
             self.recover(chain).await?;
+            self.recovered = true;
         }
         self.last_stages.clear();
         let mut t = Instant::now();
@@ -307,7 +365,7 @@ impl Keeper {
                 self.stats.orders_expired += 1;
                 // The order can no longer land; a buy is decided again on fresh facts.
                 if let Some(p) = &f.pool {
-                    self.retry.push(p.clone());
+                    self.retry.push((p.clone(), 0));
                 }
             }
             Outcome::SimulationFailed(e) | Outcome::Rejected(_, e) => self.count_failure(&e),
@@ -664,21 +722,65 @@ impl Keeper {
                 found.extend(pools.into_iter().map(|p| (p, f.slot, f.block_time)));
             }
         }
-        let new: Vec<(DetectedPool, u64, i64)> = self.journal.batch(|j| {
+        // The pools and the feed position up to which they were read go in one transaction:
+        // after a crash the next run reads on from exactly there.
+        let positions = chain.feed_positions();
+        let changed: Vec<FeedPosition> = positions
+            .iter()
+            .filter(|p| !self.feed_saved.contains(p))
+            .cloned()
+            .collect();
+        let vault = self.cfg.vault.vault;
+        let new: Vec<DetectedPool> = self.journal.batch(|j| {
             let mut v = Vec::new();
             for (p, slot, t) in found {
                 if j.record_pool(&p, slot, t)? {
-                    v.push((p, slot, t));
+                    v.push(p);
                 }
+            }
+            for p in &changed {
+                j.set_feed_position(&vault, p)?;
             }
             Ok(v)
         })?;
+        self.feed_saved = positions;
         self.stats.pools_seen += new.len() as u64;
-        for p in std::mem::take(&mut self.retry) {
-            self.consider(chain, p).await?;
-        }
-        for (p, _, _) in new {
-            self.consider(chain, p).await?;
+        let mut queue = std::mem::take(&mut self.retry);
+        queue.extend(new.into_iter().map(|p| (p, 0)));
+        let mut queue = queue.into_iter();
+        while let Some((pool, failed)) = queue.next() {
+            let Err(e) = self.consider(chain, pool.clone()).await else {
+                continue;
+            };
+            // A journaled pool is never dropped on an error: it waits for the next tick,
+            // and so does everything after it, until it has failed EVALUATION_TRIES times.
+            if failed + 1 < EVALUATION_TRIES {
+                self.retry.push((pool, failed + 1));
+                self.retry.extend(queue);
+                return Err(e);
+            }
+            let now = match chain.now().await {
+                Ok(now) => now,
+                Err(_) => {
+                    self.retry.push((pool, failed));
+                    self.retry.extend(queue);
+                    return Err(e);
+                }
+            };
+            tracing::warn!(
+                "pool {} could not be evaluated {EVALUATION_TRIES} times; skipping it: {e:#}",
+                pool.pool
+            );
+            self.stats.entries_skipped += 1;
+            *self.stats.skips.entry(SkipReason::Unreadable).or_default() += 1;
+            self.journal.record_decision(
+                now,
+                Some(&pool.pool),
+                None,
+                "skip",
+                &format!("not evaluated after {EVALUATION_TRIES} tries: {e:#}"),
+                None,
+            )?;
         }
         Ok(())
     }

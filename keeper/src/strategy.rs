@@ -160,6 +160,8 @@ pub enum SkipReason {
     NothingOut,
     /// Not a pool the vault can trade.
     NotTradeable,
+    /// Reading the pool failed every time it was tried.
+    Unreadable,
 }
 
 /// The decision on a new pool.

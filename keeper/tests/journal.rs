@@ -5,6 +5,7 @@ mod common;
 
 use anyhow::Result;
 use common::pg::database;
+use keeper::chain::FeedPosition;
 use keeper::detect::DetectedPool;
 use keeper::journal::{FillRow, Journal, OrderRow, OrderStatus};
 use solana_sdk::pubkey::Pubkey;
@@ -78,6 +79,63 @@ fn everything_survives_a_reopen() {
         assert_eq!(j.get_meta("nothing").unwrap(), None);
         assert_eq!(j.order_status(1).unwrap().as_deref(), Some("filled"));
         assert_eq!(j.order_status(9).unwrap(), None);
+    });
+}
+
+#[test]
+fn feed_positions_and_undecided_pools_are_read_back_for_a_resume() {
+    let local = |n: u8| DetectedPool {
+        program_id: local_amm::ID,
+        ..pool(n)
+    };
+    let at = |signature: &str, block_time: i64| FeedPosition {
+        program: local_amm::ID,
+        signature: signature.into(),
+        block_time,
+    };
+    let vault = Pubkey::new_from_array([7; 32]);
+    both(|open| {
+        {
+            let j = open();
+            assert!(j.record_pool(&local(10), 30, 1_000).unwrap());
+            assert!(j.record_pool(&local(11), 20, 1_001).unwrap());
+            assert!(j.record_pool(&local(12), 10, 1_002).unwrap());
+            assert!(
+                j.record_pool(&local(13), 5, 999).unwrap(),
+                "before the window"
+            );
+            assert!(
+                j.record_pool(&pool(14), 6, 1_000).unwrap(),
+                "an unknown venue"
+            );
+            j.record_decision(1_003, Some(&local(10).pool), None, "skip", "score", None)
+                .unwrap();
+            j.set_feed_position(&vault, &at("first", 1)).unwrap();
+            j.set_feed_position(&vault, &at("second", 2)).unwrap();
+            let other = Pubkey::new_from_array([8; 32]);
+            j.set_feed_position(&other, &at("theirs", 3)).unwrap();
+        }
+        let j = open();
+        // Oldest slot first; decided, old and unknown-venue pools left out.
+        assert_eq!(
+            j.undecided_pools(1_000).unwrap(),
+            vec![local(12), local(11)]
+        );
+        assert_eq!(j.undecided_pools(1_002).unwrap(), vec![local(12)]);
+        assert_eq!(j.feed_positions(&vault).unwrap(), vec![at("second", 2)]);
+        assert_eq!(
+            j.feed_positions(&Pubkey::new_from_array([9; 32])).unwrap(),
+            vec![]
+        );
+        j.set_meta(&format!("feed:{vault}:{}", local_amm::ID), "{}")
+            .unwrap();
+        assert_eq!(
+            j.feed_positions(&vault).unwrap_err().to_string(),
+            format!(
+                "journal: feed position feed:{vault}:{} has no signature",
+                local_amm::ID
+            )
+        );
     });
 }
 

@@ -2,12 +2,18 @@
 //! managed again, orders in flight are followed, and order ids never go backwards.
 
 use anchor_lang::AccountDeserialize;
+use anyhow::Result;
 use flashforge_tests::trading_fixture::TradingVault;
-use keeper::chain::local::Congestion;
+use keeper::chain::local::{Congestion, LocalChain};
+use keeper::chain::{Chain, FeedTx, Landed, RecentBlockhash, Simulation};
 use keeper::journal::Journal;
-use keeper::pipeline::{Keeper, KeeperConfig};
+use keeper::pipeline::{Keeper, KeeperConfig, EVALUATION_TRIES, RESUME_WINDOW_SECS};
 use keeper::score::Weights;
-use keeper::strategy::Preset;
+use keeper::strategy::{Preset, SkipReason};
+use solana_sdk::account::Account;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use solana_sdk::transaction::VersionedTransaction;
 use vault::state::Vault;
 
 mod common;
@@ -32,7 +38,7 @@ fn preset() -> Preset {
     }
 }
 
-fn config(tv: &TradingVault, probe: solana_sdk::pubkey::Pubkey) -> KeeperConfig {
+fn config(tv: &TradingVault, probe: Pubkey) -> KeeperConfig {
     KeeperConfig {
         preset: preset(),
         weights: Weights::default(),
@@ -121,4 +127,202 @@ async fn an_order_in_flight_at_the_crash_is_followed_after_the_restart() {
     let v = Vault::try_deserialize(&mut a.data.as_slice()).unwrap();
     assert_eq!(v.last_order_id, 1);
     assert_eq!(k2.journal.max_order_id().unwrap(), 1);
+}
+
+/// The embedded chain, with simulations failing while `fail` is set: a node that keeps
+/// refusing one request. With no position open, only evaluating a new pool simulates (the
+/// honeypot probe's round trip).
+struct Flaky<'a> {
+    inner: &'a mut LocalChain,
+    fail: bool,
+}
+
+impl Chain for Flaky<'_> {
+    async fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>> {
+        self.inner.accounts(keys).await
+    }
+    async fn largest_token_accounts(&mut self, mint: &Pubkey) -> Result<Vec<(Pubkey, u64)>> {
+        self.inner.largest_token_accounts(mint).await
+    }
+    async fn now(&mut self) -> Result<i64> {
+        self.inner.now().await
+    }
+    async fn block_height(&mut self) -> Result<u64> {
+        self.inner.block_height().await
+    }
+    async fn latest_blockhash(&mut self) -> Result<RecentBlockhash> {
+        self.inner.latest_blockhash().await
+    }
+    async fn priority_fee(&mut self, accounts: &[Pubkey], percentile: u8) -> Result<u64> {
+        self.inner.priority_fee(accounts, percentile).await
+    }
+    async fn simulate(&mut self, tx: &VersionedTransaction) -> Result<Simulation> {
+        if self.fail {
+            anyhow::bail!("simulateTransaction: node busy");
+        }
+        self.inner.simulate(tx).await
+    }
+    async fn send(&mut self, tx: &VersionedTransaction) -> Result<Signature> {
+        self.inner.send(tx).await
+    }
+    async fn status(&mut self, sig: &Signature) -> Result<Option<Landed>> {
+        self.inner.status(sig).await
+    }
+    async fn poll(&mut self, programs: &[Pubkey]) -> Result<Vec<FeedTx>> {
+        self.inner.poll(programs).await
+    }
+    async fn program_accounts(
+        &mut self,
+        program: &Pubkey,
+        discriminator: &[u8],
+        offset: usize,
+        key: &Pubkey,
+    ) -> Result<Vec<(Pubkey, Account)>> {
+        self.inner
+            .program_accounts(program, discriminator, offset, key)
+            .await
+    }
+    async fn pause(&mut self) -> Result<()> {
+        self.inner.pause().await
+    }
+}
+
+#[tokio::test]
+async fn a_pool_whose_evaluation_failed_is_tried_again_next_tick() {
+    let (mut chain, tv, probe) = setup().await;
+    let mint = launch(&mut chain, &tv).await;
+    let mut k = Keeper::new(
+        config(&tv, probe),
+        tv.f.keeper.insecure_clone(),
+        Journal::memory().unwrap(),
+    );
+    let mut flaky = Flaky {
+        inner: &mut chain,
+        fail: true,
+    };
+    let e = k.tick(&mut flaky).await.unwrap_err();
+    assert_eq!(e.to_string(), "simulateTransaction: node busy");
+    assert_eq!(k.stats.pools_seen, 1, "journaled before the failure");
+    assert_eq!(k.stats.pools_scored, 0);
+
+    flaky.fail = false;
+    k.tick(&mut flaky).await.unwrap();
+    assert_eq!(k.stats.pools_seen, 1, "not seen twice");
+    assert_eq!(
+        (k.stats.pools_scored, k.stats.buys),
+        (1, 1),
+        "{:?}",
+        k.stats
+    );
+    assert_eq!(position(&mut chain, &tv, &mint).await.total_bought, UNIT);
+}
+
+#[tokio::test]
+async fn a_pool_that_never_reads_is_written_off_after_its_tries_and_the_keeper_goes_on() {
+    let (mut chain, tv, probe) = setup().await;
+    launch(&mut chain, &tv).await;
+    let mut k = Keeper::new(
+        config(&tv, probe),
+        tv.f.keeper.insecure_clone(),
+        Journal::memory().unwrap(),
+    );
+    let mut flaky = Flaky {
+        inner: &mut chain,
+        fail: true,
+    };
+    for _ in 1..EVALUATION_TRIES {
+        let e = k.tick(&mut flaky).await.unwrap_err();
+        assert_eq!(e.to_string(), "simulateTransaction: node busy");
+    }
+    // The last try fails too: the pool is skipped with the reason journaled, and the tick
+    // itself goes through.
+    k.tick(&mut flaky).await.unwrap();
+    assert_eq!(k.stats.skips.get(&SkipReason::Unreadable), Some(&1));
+    assert_eq!(k.stats.pools_scored, 0);
+    k.tick(&mut flaky).await.unwrap();
+    assert_eq!(k.stats.entries_skipped, 1, "written off once");
+    assert!(k.journal.undecided_pools(0).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_pool_journaled_but_not_decided_before_a_crash_is_decided_after_the_restart() {
+    let (mut chain, tv, probe) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let mint = launch(&mut chain, &tv).await;
+    let mut k1 = Keeper::new(
+        config(&tv, probe),
+        tv.f.keeper.insecure_clone(),
+        Journal::open(&path).unwrap(),
+    );
+    let mut flaky = Flaky {
+        inner: &mut chain,
+        fail: true,
+    };
+    k1.tick(&mut flaky).await.unwrap_err();
+    drop(k1); // killed with the pool journaled and no decision on it
+    assert_eq!(
+        Journal::open(&path)
+            .unwrap()
+            .undecided_pools(0)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let mut k2 = Keeper::new(
+        config(&tv, probe),
+        tv.f.keeper.insecure_clone(),
+        Journal::open(&path).unwrap(),
+    );
+    k2.tick(&mut chain).await.unwrap();
+    assert_eq!(k2.stats.pools_seen, 0, "the feed did not bring it again");
+    assert_eq!(
+        (k2.stats.pools_scored, k2.stats.buys),
+        (1, 1),
+        "{:?}",
+        k2.stats
+    );
+    assert_eq!(position(&mut chain, &tv, &mint).await.total_bought, UNIT);
+    assert!(k2.journal.undecided_pools(0).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn pools_older_than_the_resume_window_are_not_picked_up_after_a_restart() {
+    let (mut chain, tv, probe) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let mint = launch(&mut chain, &tv).await;
+    let mut k1 = Keeper::new(
+        config(&tv, probe),
+        tv.f.keeper.insecure_clone(),
+        Journal::open(&path).unwrap(),
+    );
+    k1.tick(&mut Flaky {
+        inner: &mut chain,
+        fail: true,
+    })
+    .await
+    .unwrap_err();
+    drop(k1);
+
+    chain.advance(RESUME_WINDOW_SECS + 1).await.unwrap();
+    let mut k2 = Keeper::new(
+        config(&tv, probe),
+        tv.f.keeper.insecure_clone(),
+        Journal::open(&path).unwrap(),
+    );
+    k2.tick(&mut chain).await.unwrap();
+    assert_eq!(
+        (k2.stats.pools_scored, k2.stats.buys),
+        (0, 0),
+        "{:?}",
+        k2.stats
+    );
+    assert_eq!(k2.journal.max_order_id().unwrap(), 0, "no order for {mint}");
+    assert_eq!(
+        k2.journal.undecided_pools(0).unwrap().len(),
+        1,
+        "left as it was"
+    );
 }

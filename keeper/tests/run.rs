@@ -962,6 +962,83 @@ async fn replicas_on_a_postgres_journal_fail_over_and_the_order_in_flight_lands_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_taking_over_reads_on_from_the_old_leaders_feed_position_and_misses_no_pool() {
+    let (hook, _posted) = webhook().await;
+    let (node, tv, probe) = start_node().await;
+    let url = tokio::task::spawn_blocking(common::pg::database)
+        .await
+        .unwrap();
+    let s = configure_journal(node, tv, probe, &hook, false, "", &url);
+    let (a, a_addr) = ticking(&s.config).await;
+    let mut b = Keeper::start(&s.config);
+    let b_addr = b.metrics_addr().await;
+    wait_for(&b, &b_addr, "flashforge_leader", |v| v == 0.0).await;
+
+    // A buys a first pool; its feed position moves past it.
+    let first = launch_on(&s.node, &s.tv).await;
+    settled(
+        &a,
+        &a_addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        1.0,
+    )
+    .await;
+
+    // B is held while A dies and a second pool is created, so no keeper is reading the feed
+    // when it lands. A replica that started reading from "now" would take it for history.
+    b.signal(libc::SIGSTOP);
+    a.signal(libc::SIGKILL);
+    let (ok, _, _) = a.exit().await;
+    assert!(!ok);
+    let second = launch_on(&s.node, &s.tv).await;
+    b.signal(libc::SIGCONT);
+
+    wait_metric(&b, &b_addr, "flashforge_leader", 1.0).await;
+    let m = settled(
+        &b,
+        &b_addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        1.0,
+    )
+    .await;
+    assert_eq!(
+        (
+            sample(&m, "flashforge_pools_detected_total"),
+            sample(&m, "flashforge_pools_scored_total"),
+            sample(&m, "flashforge_orders_total{outcome=\"sent\"}"),
+        ),
+        (Some(1.0), Some(1.0), Some(1.0)),
+        "B found the second pool only, and bought it once:\n{m}"
+    );
+    b.signal(libc::SIGTERM);
+    let (ok, _, log) = b.exit().await;
+    assert!(ok, "{log}");
+
+    let mut chain = s.node.chain.lock().await;
+    assert_eq!(position(&mut chain, &s.tv, &first).await.total_bought, UNIT);
+    assert_eq!(
+        position(&mut chain, &s.tv, &second).await.total_bought,
+        UNIT
+    );
+    drop(chain);
+    assert_eq!(vault_state(&s.node, &s.tv).await.last_order_id, 2);
+    let vault = s.tv.f.keys.vault;
+    let (positions, undecided, pools) = tokio::task::spawn_blocking(move || {
+        let j = Journal::open_location(&url).unwrap();
+        (
+            j.feed_positions(&vault).unwrap(),
+            j.undecided_pools(0).unwrap().len(),
+            j.pool_count().unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(positions.len(), 1, "{positions:?}");
+    assert_eq!(positions[0].program, local_amm::ID);
+    assert_eq!((undecided, pools), (0, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_taken_metrics_port_stops_the_start_with_its_address() {
     let (hook, _posted) = webhook().await;
     let s = prepare(&hook).await;

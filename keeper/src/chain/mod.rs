@@ -29,6 +29,17 @@ pub struct FeedTx {
     pub block_time: i64,
 }
 
+/// Where the feed stands for one watched program: the newest transaction read and its block
+/// time. Journaled with the pools found up to it, so that a restarted keeper, or a replica
+/// taking over, reads on from there instead of from "now" and misses no pool in between.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedPosition {
+    pub program: Pubkey,
+    pub signature: String,
+    /// Unix time of the transaction's block (0 when the node did not say).
+    pub block_time: i64,
+}
+
 /// Why a transaction failed, as the cluster reported it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TxFailure {
@@ -185,6 +196,16 @@ pub trait Chain {
 
     /// Transactions that landed since the last call and touch any of `programs`.
     async fn poll(&mut self, programs: &[Pubkey]) -> Result<Vec<FeedTx>>;
+
+    /// Where [`Chain::poll`] stands, per program it has read from; empty for a chain whose
+    /// feed cannot be resumed (the embedded one replays its own log).
+    fn feed_positions(&self) -> Vec<FeedPosition> {
+        Vec::new()
+    }
+
+    /// Makes the next [`Chain::poll`] read on after `positions` (from an earlier run) instead
+    /// of starting from the newest transaction.
+    fn resume_feed(&mut self, _positions: &[FeedPosition]) {}
 
     /// Accounts owned by `program` whose data starts with `discriminator` and holds `key` at
     /// byte `offset` (an account type and the vault it belongs to, say).

@@ -6,7 +6,7 @@
 
 use super::endpoints::{EndpointConfig, EndpointStats, Endpoints, DEFAULT_RPS};
 use super::ws::{Event, FeedStats, LogFeed};
-use super::{Chain, FeedTx, Landed, RecentBlockhash, Simulation, TxFailure};
+use super::{Chain, FeedPosition, FeedTx, Landed, RecentBlockhash, Simulation, TxFailure};
 use crate::detect::formats::parse_value;
 use anyhow::{anyhow, Context, Result};
 use base64::Engine;
@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 
 pub struct RpcChain {
     endpoints: Endpoints,
-    /// Newest signature read per watched program (the `until` of the next listing); `None`
-    /// for a program that had no transaction when watching began.
-    cursors: HashMap<Pubkey, Option<String>>,
+    /// Newest signature read per watched program (the `until` of the next listing) and its
+    /// block time; `None` for a program that had no transaction when watching began.
+    cursors: HashMap<Pubkey, Option<(String, i64)>>,
     /// The websocket fast path, when there is one.
     feed: Option<LogFeed>,
     /// Signatures already read, so the listing and the websocket never hand one out twice.
@@ -128,8 +128,9 @@ impl RpcChain {
         }
     }
 
-    /// Reads one transaction; `Ok(None)` when the node has none (yet) or it does not parse.
-    async fn read_transaction(&mut self, sig: &str) -> Result<Option<Vec<FeedTx>>> {
+    /// Reads one transaction: its block time and what it holds (nothing when it does not
+    /// parse); `Ok(None)` when the node has none (yet).
+    async fn read_transaction(&mut self, sig: &str) -> Result<Option<(i64, Vec<FeedTx>)>> {
         let t = self
             .call(
                 "getTransaction",
@@ -141,36 +142,36 @@ impl RpcChain {
         }
         let slot = t["slot"].as_u64().unwrap_or(0);
         let block_time = t["blockTime"].as_i64().unwrap_or(0);
-        match parse_value(&t) {
-            Ok(txs) => Ok(Some(
-                txs.into_iter()
-                    .map(|tx| FeedTx {
-                        tx,
-                        slot,
-                        block_time,
-                    })
-                    .collect(),
-            )),
+        let txs = match parse_value(&t) {
+            Ok(txs) => txs
+                .into_iter()
+                .map(|tx| FeedTx {
+                    tx,
+                    slot,
+                    block_time,
+                })
+                .collect(),
             // One transaction the parser cannot read must not stall the feed.
             Err(e) => {
                 tracing::warn!("skipping transaction {sig}: {e}");
-                Ok(Some(Vec::new()))
+                Vec::new()
             }
-        }
+        };
+        Ok(Some((block_time, txs)))
     }
 
     /// The listing path: every signature of each program since its cursor, oldest first.
     async fn list_and_read(&mut self, programs: &[Pubkey], out: &mut Vec<FeedTx>) -> Result<()> {
         for p in programs {
             let first_poll = !self.cursors.contains_key(p);
-            let until = self.cursors.get(p).cloned().flatten();
+            let until = self.cursors.get(p).cloned().flatten().map(|(s, _)| s);
             let list = self
                 .signatures_since(p, until.as_deref(), first_poll)
                 .await?;
-            let newest = list
-                .first()
-                .and_then(|s| s["signature"].as_str())
-                .map(String::from);
+            let newest = list.first().and_then(|s| {
+                let sig = s["signature"].as_str()?;
+                Some((sig.to_string(), s["blockTime"].as_i64().unwrap_or(0)))
+            });
             if first_poll {
                 // Start from now: history is not replayed. A program with no history yet gets
                 // an empty cursor, so its very first transaction is not mistaken for history.
@@ -185,7 +186,7 @@ impl RpcChain {
                 if !s["err"].is_null() || self.seen.contains(sig) {
                     continue;
                 }
-                if let Some(txs) = self.read_transaction(sig).await? {
+                if let Some((_, txs)) = self.read_transaction(sig).await? {
                     out.extend(txs);
                     self.seen.insert(sig);
                 }
@@ -485,11 +486,12 @@ impl Chain for RpcChain {
                 continue;
             }
             match self.read_transaction(sig).await {
-                Ok(Some(txs)) => {
+                Ok(Some((block_time, txs))) => {
                     out.extend(txs);
                     self.seen.insert(sig);
                     if !listing_due {
-                        self.cursors.insert(*program, Some(sig.clone()));
+                        self.cursors
+                            .insert(*program, Some((sig.clone(), block_time)));
                     }
                 }
                 Ok(None) if tries + 1 < NOTIFIED_TRIES => {
@@ -503,6 +505,30 @@ impl Chain for RpcChain {
             }
         }
         Ok(out)
+    }
+
+    fn feed_positions(&self) -> Vec<FeedPosition> {
+        let mut v: Vec<FeedPosition> = self
+            .cursors
+            .iter()
+            .filter_map(|(program, c)| {
+                let (signature, block_time) = c.clone()?;
+                Some(FeedPosition {
+                    program: *program,
+                    signature,
+                    block_time,
+                })
+            })
+            .collect();
+        v.sort_by_key(|p| p.program);
+        v
+    }
+
+    fn resume_feed(&mut self, positions: &[FeedPosition]) {
+        for p in positions {
+            self.cursors
+                .insert(p.program, Some((p.signature.clone(), p.block_time)));
+        }
     }
 
     async fn program_accounts(
