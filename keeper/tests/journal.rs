@@ -4,7 +4,7 @@
 mod common;
 
 use anyhow::Result;
-use common::pg::database;
+use common::pg::{database, terminate_sessions};
 use keeper::chain::FeedPosition;
 use keeper::detect::DetectedPool;
 use keeper::journal::{FillRow, Journal, OrderRow, OrderStatus};
@@ -209,6 +209,23 @@ fn one_replica_holds_the_lease_until_its_connection_ends() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+#[test]
+fn a_leader_whose_session_the_server_ended_is_told_its_lease_is_gone() {
+    let url = database();
+    let vault = Pubkey::new_unique();
+    let a = Journal::open_location(&url).unwrap();
+    assert!(a.try_lease(&vault).unwrap());
+    terminate_sessions(&url);
+    let e = a.check_lease().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the journal's connection, which holds the leader lease, is gone"
+    );
+    // The lock went with the session: another replica gets it at once.
+    let b = Journal::open_location(&url).unwrap();
+    assert!(b.try_lease(&vault).unwrap());
 }
 
 #[test]

@@ -1039,6 +1039,29 @@ async fn a_replica_taking_over_reads_on_from_the_old_leaders_feed_position_and_m
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_that_loses_its_journal_session_stops_trading_and_exits_with_the_reason() {
+    let (hook, _posted) = webhook().await;
+    let (node, tv, probe) = start_node().await;
+    let url = tokio::task::spawn_blocking(common::pg::database)
+        .await
+        .unwrap();
+    let s = configure_journal(node, tv, probe, &hook, false, "", &url);
+    let (k, _addr) = ticking(&s.config).await;
+    // The server ends the session that holds the lease: a standby may take over at once, so
+    // this keeper must not send anything more.
+    tokio::task::spawn_blocking(move || common::pg::terminate_sessions(&url))
+        .await
+        .unwrap();
+    let (ok, _, log) = k.exit().await;
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains("error: the journal's connection, which holds the leader lease, is gone: "),
+        "{log}"
+    );
+    assert_no_secrets(&log, &s.tv);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_taken_metrics_port_stops_the_start_with_its_address() {
     let (hook, _posted) = webhook().await;
     let s = prepare(&hook).await;

@@ -38,3 +38,15 @@ pub fn database() -> String {
     .unwrap();
     format!("{}/{name}", server.rsplit_once('/').unwrap().0)
 }
+
+/// Ends every other session on the database at `url`, as a server restart or an
+/// administrator would. Blocking: call it off the async runtime.
+pub fn terminate_sessions(url: &str) {
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .unwrap();
+}
