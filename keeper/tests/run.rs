@@ -53,6 +53,7 @@ fn keeper_run(args: &[&str]) -> Command {
         "KEEPER_DRY_RUN",
         "KEEPER_DISCORD_WEBHOOK",
         "KEEPER_TELEGRAM_BOT_TOKEN",
+        "KEEPER_GRPC_X_TOKEN",
         "FLASHFORGE_VAULT",
     ] {
         c.env_remove(var);
@@ -82,7 +83,12 @@ struct Keeper {
 
 impl Keeper {
     fn start(config: &Path) -> Self {
+        Self::start_with_env(config, &[])
+    }
+
+    fn start_with_env(config: &Path, env: &[(&str, &str)]) -> Self {
         let mut child = keeper_run(&["--config", config.to_str().unwrap()])
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -745,6 +751,129 @@ async fn the_websocket_feed_backfills_a_silent_gap_with_no_pool_missed_or_repeat
     drop(chain);
     let j = Journal::open(&s.dir.path().join("journal.sqlite")).unwrap();
     assert_eq!(j.pool_count().unwrap(), 3);
+}
+
+/// A keeper configured to follow the node over a Yellowstone gRPC stand-in (whose x-token is
+/// `token`) instead of its websocket.
+async fn prepare_grpc(hook: &str, token: &str) -> (Setup, Arc<common::geyser::Geysers>) {
+    let s = prepare(hook).await;
+    let (url, geyser) = common::geyser::serve(&s.node, token).await;
+    let text = std::fs::read_to_string(&s.config).unwrap();
+    let text = text.replace(
+        "websocket = \"off\"",
+        &format!("grpc = \"{url}/?api-key=SECRETKEY\""),
+    );
+    std::fs::write(&s.config, text).unwrap();
+    (s, geyser)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grpc_feed_hands_over_whole_transactions_and_a_cut_stream_is_backfilled() {
+    let (hook, _posted) = webhook().await;
+    let (s, geyser) = prepare_grpc(&hook, "XTOKENSECRET").await;
+    let mut k = Keeper::start_with_env(&s.config, &[("KEEPER_GRPC_X_TOKEN", "XTOKENSECRET")]);
+    let addr = k.metrics_addr().await;
+    wait_metric(&k, &addr, "flashforge_feed_connected", 1.0).await;
+    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    assert_eq!(geyser.subscriptions.load(Ordering::SeqCst), 1);
+
+    // A: streamed whole, so neither listed nor read over JSON-RPC.
+    let listed = listings(&s.node);
+    let a = launch_on(&s.node, &s.tv).await;
+    s.node.publish().await;
+    let streamed = geyser.streamed.load(Ordering::SeqCst);
+    assert!(streamed >= 1);
+    let streamed_sigs: Vec<String> = geyser.signatures();
+    wait_metric(
+        &k,
+        &addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        1.0,
+    )
+    .await;
+    assert_eq!(listings(&s.node), listed, "a live stream needs no listing");
+    let read = s.node.read.lock().unwrap().clone();
+    assert!(
+        streamed_sigs.iter().all(|sig| !read.contains(sig)),
+        "streamed transactions are not read again: {read:?}"
+    );
+
+    // B: the server goes away; what lands meanwhile is listed after the reconnection.
+    geyser.down.store(true, Ordering::SeqCst);
+    geyser.cut();
+    wait_for(&k, &addr, "flashforge_feed_connected", |v| v == 0.0).await;
+    let b = launch_on(&s.node, &s.tv).await;
+    s.node.publish().await;
+    geyser.down.store(false, Ordering::SeqCst);
+    wait_metric(&k, &addr, "flashforge_feed_connects_total", 2.0).await;
+    wait_metric(&k, &addr, "flashforge_pools_detected_total", 2.0).await;
+    assert!(listings(&s.node) > listed, "the gap was listed");
+
+    // C: streamed on the new subscription.
+    let c = launch_on(&s.node, &s.tv).await;
+    s.node.publish().await;
+    let m = settled(
+        &k,
+        &addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        3.0,
+    )
+    .await;
+    assert_eq!(
+        sample(&m, "flashforge_pools_detected_total"),
+        Some(3.0),
+        "none twice"
+    );
+    k.signal(libc::SIGTERM);
+    let (ok, out, log) = k.exit().await;
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("gRPC http://127.0.0.1:")
+            && log.contains(": stream: Unavailable; reconnecting in "),
+        "the drop is logged: {log}"
+    );
+    assert!(!format!("{out}{log}").contains("XTOKENSECRET"), "{log}");
+    assert_no_secrets(&format!("{out}\n{log}"), &s.tv);
+
+    let mut chain = s.node.chain.lock().await;
+    for mint in [a, b, c] {
+        assert_eq!(position(&mut chain, &s.tv, &mint).await.total_bought, UNIT);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_grpc_token_is_logged_without_the_token_and_listing_carries_on() {
+    let (hook, _posted) = webhook().await;
+    let (s, geyser) = prepare_grpc(&hook, "RIGHTTOKEN").await;
+    let mut k = Keeper::start_with_env(&s.config, &[("KEEPER_GRPC_X_TOKEN", "WRONGTOKEN")]);
+    let addr = k.metrics_addr().await;
+    wait_metric(&k, &addr, "flashforge_ticks_total", 1.0).await;
+    let mint = launch_on(&s.node, &s.tv).await;
+    s.node.publish().await;
+    let m = wait_metric(
+        &k,
+        &addr,
+        "flashforge_orders_total{outcome=\"filled\"}",
+        1.0,
+    )
+    .await;
+    assert_eq!(sample(&m, "flashforge_feed_connected"), Some(0.0));
+    assert_eq!(geyser.subscriptions.load(Ordering::SeqCst), 0);
+    k.signal(libc::SIGTERM);
+    let (ok, out, log) = k.exit().await;
+    assert!(ok, "{log}");
+    assert!(
+        log.contains(": subscribing: Unauthenticated; reconnecting in "),
+        "{log}"
+    );
+    assert!(!format!("{out}{log}").contains("WRONGTOKEN"), "{log}");
+    assert_no_secrets(&format!("{out}\n{log}"), &s.tv);
+    assert_eq!(
+        position(&mut *s.node.chain.lock().await, &s.tv, &mint)
+            .await
+            .total_bought,
+        UNIT
+    );
 }
 
 /// A stand-in Jito block engine: executes each bundle's transaction on the node's chain and

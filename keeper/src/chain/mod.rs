@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod endpoints;
+pub mod grpc;
 pub mod local;
 pub mod rpc;
 pub mod ws;
@@ -21,7 +22,7 @@ use solana_sdk::signature::Signature;
 use solana_sdk::transaction::{TransactionError, VersionedTransaction};
 
 /// A transaction from the feed with where and when it landed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FeedTx {
     pub tx: Tx,
     pub slot: u64,

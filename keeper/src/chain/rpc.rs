@@ -5,7 +5,8 @@
 //! itself first, and with `maxRetries: 0` because the executor owns rebroadcasting.
 
 use super::endpoints::{EndpointConfig, EndpointStats, Endpoints, DEFAULT_RPS};
-use super::ws::{Event, FeedStats, LogFeed};
+use super::grpc::GeyserConfig;
+use super::ws::{Event, Feed, FeedStats};
 use super::{Chain, FeedPosition, FeedTx, Landed, RecentBlockhash, Simulation, TxFailure};
 use crate::detect::formats::parse_value;
 use anyhow::{anyhow, Context, Result};
@@ -27,7 +28,7 @@ pub struct RpcChain {
     /// block time; `None` for a program that had no transaction when watching began.
     cursors: HashMap<Pubkey, Option<(String, i64)>>,
     /// The websocket fast path, when there is one.
-    feed: Option<LogFeed>,
+    feed: Option<Feed>,
     /// Signatures already read, so the listing and the websocket never hand one out twice.
     seen: Seen,
     /// Notified signatures the node could not return yet: `(program, signature, tries)`.
@@ -112,7 +113,14 @@ impl RpcChain {
     /// Follows `programs` over the websocket at `url` as well: transactions are read as soon
     /// as they are notified, and the signature listing becomes the backfill after a drop.
     pub fn with_feed(mut self, url: String, programs: Vec<Pubkey>) -> Self {
-        self.feed = Some(LogFeed::start(url, programs));
+        self.feed = Some(Feed::websocket(url, programs));
+        self
+    }
+
+    /// Follows `programs` over a Yellowstone gRPC stream instead: whole transactions arrive
+    /// with the notification, and the signature listing is the backfill after a drop.
+    pub fn with_geyser(mut self, cfg: GeyserConfig, programs: Vec<Pubkey>) -> Self {
+        self.feed = Some(Feed::geyser(cfg, programs));
         self
     }
 
@@ -210,6 +218,32 @@ impl RpcChain {
     /// jittered exponential backoff and the call moves to the next healthy one.
     pub async fn call(&mut self, method: &str, params: Value) -> Result<Value> {
         self.endpoints.call(method, params).await
+    }
+}
+
+impl RpcChain {
+    /// The transactions a gRPC stream delivered whole that were not handed out yet; each is
+    /// marked seen and, with `move_cursor`, moves its program's cursor. (After a listing the
+    /// listing set the cursor; after a failed one the cursor must stay where the listing
+    /// will start again.)
+    fn take_delivered(
+        &mut self,
+        delivered: Vec<(Pubkey, String, Box<FeedTx>)>,
+        move_cursor: bool,
+    ) -> Vec<FeedTx> {
+        let mut out = Vec::new();
+        for (program, sig, tx) in delivered {
+            if move_cursor {
+                self.cursors
+                    .insert(program, Some((sig.clone(), tx.block_time)));
+            }
+            if self.seen.contains(&sig) {
+                continue;
+            }
+            self.seen.insert(&sig);
+            out.push(*tx);
+        }
+        out
     }
 }
 
@@ -463,21 +497,33 @@ impl Chain for RpcChain {
                 .last_listing
                 .is_none_or(|t| t.elapsed() >= SAFETY_LISTING);
         // Every announced signature waits in `retry` until it is read, so an error below
-        // loses none of them.
-        self.retry
-            .extend(events.into_iter().filter_map(|e| match e {
+        // loses none of them. Whole transactions need no reading.
+        let mut delivered = Vec::new();
+        for e in events {
+            match e {
                 Event::Signature {
                     program,
                     signature,
                     failed: false,
-                } if programs.contains(&program) => Some((program, signature, 0)),
-                _ => None,
-            }));
+                } if programs.contains(&program) => self.retry.push((program, signature, 0)),
+                Event::Transaction {
+                    program,
+                    signature,
+                    tx,
+                } if programs.contains(&program) && !tx.tx.failed => {
+                    delivered.push((program, signature, tx))
+                }
+                _ => {}
+            }
+        }
         if listing_due {
             if let Err(e) = self.list_and_read(programs, &mut out).await {
+                // What was delivered whole is kept: it counts as read only once handed out.
+                out.extend(self.take_delivered(delivered, false));
                 return partial(out, e);
             }
         }
+        out.extend(self.take_delivered(delivered, !listing_due));
         // The fast path: what the websocket announced. Signatures the listing just read are
         // skipped as seen.
         let notified = std::mem::take(&mut self.retry);

@@ -1,13 +1,16 @@
-//! A websocket feed of the watched programs' transactions (`logsSubscribe`, one subscription
-//! per program), kept alive across drops.
+//! A push feed of the watched programs' transactions, kept alive across drops: a websocket
+//! (`logsSubscribe`, one subscription per program) or, with [`super::grpc`], a Yellowstone
+//! gRPC stream.
 //!
-//! The feed only says *which* signatures to read; [`super::rpc::RpcChain::poll`] reads them.
-//! It is a fast path, never the only one: every (re)connection is reported as a [`Event::Gap`],
-//! after which the poller lists the programs' signatures since the last one it read, so a
-//! notification missed while the socket was down is found by the listing. Reading a
-//! signature twice is prevented on the poller's side.
+//! The websocket only says *which* signatures to read; [`super::rpc::RpcChain::poll`] reads
+//! them. The gRPC stream hands over whole transactions. Either is a fast path, never the only
+//! one: every (re)connection is reported as an [`Event::Gap`], after which the poller lists
+//! the programs' signatures since the last one it read, so anything missed while the stream
+//! was down is found by the listing. Reading a signature twice is prevented on the poller's
+//! side.
 
 use super::endpoints::{backoff, redact};
+use super::FeedTx;
 use futures_util::{SinkExt, StreamExt};
 use rand::SeedableRng;
 use serde_json::{json, Value};
@@ -31,6 +34,13 @@ pub enum Event {
         signature: String,
         failed: bool,
     },
+    /// A whole transaction that mentions `program`, as the gRPC stream delivers it: nothing
+    /// left to read.
+    Transaction {
+        program: Pubkey,
+        signature: String,
+        tx: Box<FeedTx>,
+    },
     /// Subscribed afresh: notifications may have been missed before this.
     Gap,
 }
@@ -44,7 +54,7 @@ pub struct FeedStats {
 }
 
 /// The receiving end of a running feed.
-pub struct LogFeed {
+pub struct Feed {
     rx: mpsc::Receiver<Event>,
     buffer: Vec<Event>,
     pub programs: Vec<Pubkey>,
@@ -75,12 +85,28 @@ pub fn websocket_url(http: &str) -> Option<String> {
     Some(format!("{scheme}://{authority}{tail}"))
 }
 
-impl LogFeed {
-    /// Starts following `programs` at `url`; the task ends when the feed is dropped.
-    pub fn start(url: String, programs: Vec<Pubkey>) -> Self {
+impl Feed {
+    /// Starts following `programs` over the websocket at `url`; the task ends when the feed
+    /// is dropped.
+    pub fn websocket(url: String, programs: Vec<Pubkey>) -> Self {
+        Self::spawn(programs, |programs, tx, stats| async move {
+            let shown = format!("websocket {}", redact(&url));
+            keep_alive(&shown, &tx, &stats, || {
+                session(&url, &programs, &tx, &stats)
+            })
+            .await
+        })
+    }
+
+    /// Starts the task `run(programs, sender, stats)` and returns its receiving end.
+    pub(super) fn spawn<F, Fut>(programs: Vec<Pubkey>, run: F) -> Self
+    where
+        F: FnOnce(Vec<Pubkey>, mpsc::Sender<Event>, Arc<FeedStats>) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
         let (tx, rx) = mpsc::channel(4_096);
         let stats = Arc::new(FeedStats::default());
-        tokio::spawn(follow(url, programs.clone(), tx, stats.clone()));
+        tokio::spawn(run(programs.clone(), tx, stats.clone()));
         Self {
             rx,
             buffer: Vec::new(),
@@ -117,18 +143,22 @@ impl LogFeed {
     }
 }
 
-async fn follow(
-    url: String,
-    programs: Vec<Pubkey>,
-    tx: mpsc::Sender<Event>,
-    stats: Arc<FeedStats>,
-) {
-    let shown = redact(&url);
+/// Runs `session` again and again with jittered backoff until it returns `Ok` (the receiving
+/// side is gone). `shown` names the feed in logs, without secrets.
+pub(super) async fn keep_alive<S, Fut>(
+    shown: &str,
+    tx: &mpsc::Sender<Event>,
+    stats: &FeedStats,
+    mut session: S,
+) where
+    S: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
     let mut rng = rand::rngs::StdRng::from_entropy();
     let mut failures = 0u32;
     loop {
         let started = Instant::now();
-        let why = match session(&url, &programs, &tx, &stats).await {
+        let why = match session().await {
             Ok(()) => return, // the feed was dropped
             Err(why) => why,
         };
@@ -143,10 +173,7 @@ async fn follow(
             failures + 1
         };
         let wait = backoff(failures, &mut rng);
-        tracing::warn!(
-            "websocket {shown}: {why}; reconnecting in {} ms",
-            wait.as_millis()
-        );
+        tracing::warn!("{shown}: {why}; reconnecting in {} ms", wait.as_millis());
         tokio::time::sleep(wait).await;
     }
 }

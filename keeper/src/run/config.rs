@@ -202,6 +202,10 @@ impl JitoFile {
 pub struct FeedFile {
     /// `auto` (the first endpoint's websocket), `off`, or a ws:// or wss:// URL.
     pub websocket: Option<String>,
+    /// A Yellowstone gRPC endpoint (http:// or https://); replaces the websocket.
+    pub grpc: Option<String>,
+    /// The gRPC endpoint's x-token (better: KEEPER_GRPC_X_TOKEN).
+    pub grpc_x_token: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -244,6 +248,9 @@ pub struct RunArgs {
     /// Simulate and journal every order, send nothing.
     #[arg(long, env = "KEEPER_DRY_RUN")]
     pub dry_run: bool,
+    /// The Yellowstone gRPC endpoint's x-token (environment only: flags show in `ps`).
+    #[arg(skip = std::env::var("KEEPER_GRPC_X_TOKEN").ok().filter(|t| !t.is_empty()))]
+    pub grpc_x_token: Option<String>,
     /// Stop after this many ticks (default: run until SIGINT or SIGTERM).
     #[arg(long)]
     pub max_ticks: Option<u64>,
@@ -265,8 +272,10 @@ pub struct RunConfig {
     pub probe_quote_account: Option<Pubkey>,
     pub tick_interval: Duration,
     pub endpoints: Vec<EndpointConfig>,
-    /// The websocket feed's URL; `None` polls only.
+    /// The websocket feed's URL; `None` polls only (or follows `grpc`).
     pub websocket: Option<String>,
+    /// The Yellowstone gRPC feed, when configured (it replaces the websocket).
+    pub grpc: Option<crate::chain::grpc::GeyserConfig>,
     pub exec: ExecConfig,
     pub metrics_listen: Option<SocketAddr>,
     pub stale_after: Duration,
@@ -287,6 +296,7 @@ pub struct Shown {
     pub tick_interval_ms: u128,
     pub endpoints: Vec<(String, f64)>,
     pub websocket: Option<String>,
+    pub grpc: Option<String>,
     pub exec: ExecConfig,
     pub metrics_listen: Option<String>,
     pub alerts: Vec<String>,
@@ -322,6 +332,7 @@ impl RunConfig {
                 .map(|e| (redact(&e.url), e.requests_per_second))
                 .collect(),
             websocket: self.websocket.as_deref().map(redact),
+            grpc: self.grpc.as_ref().map(|g| redact(&g.url)),
             exec: self.exec.clone(),
             metrics_listen: self.metrics_listen.map(|a| a.to_string()),
             alerts: self.alerts.shown(),
@@ -537,13 +548,37 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
         }
     }
 
-    let websocket = match file
-        .feed
-        .and_then(|f| f.websocket)
-        .unwrap_or_else(|| "auto".into())
-        .as_str()
-    {
+    let feed = file.feed.unwrap_or_default();
+    let grpc = match feed.grpc.as_deref() {
+        None => None,
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+            Some(crate::chain::grpc::GeyserConfig {
+                url: url.to_string(),
+                x_token: args.grpc_x_token.clone().or(feed.grpc_x_token.clone()),
+            })
+        }
+        Some(other) => {
+            bad(format!(
+                "feed.grpc: {} is not an http:// or https:// URL",
+                redact(other)
+            ));
+            None
+        }
+    };
+    if grpc.is_none() && feed.grpc_x_token.is_some() {
+        bad("feed.grpc_x_token: set, but feed.grpc is not".into());
+    }
+    let websocket = match feed.websocket.unwrap_or_else(|| "auto".into()).as_str() {
         "off" => None,
+        // The gRPC stream replaces the websocket; `auto` then means none.
+        "auto" if feed.grpc.is_some() => None,
+        url if feed.grpc.is_some() => {
+            bad(format!(
+                "feed.websocket ({}) and feed.grpc are both set; keep one",
+                redact(url)
+            ));
+            None
+        }
         "auto" => match endpoints.first() {
             // A URL that is not http(s) is reported under rpc already.
             Some(e) if !e.url.starts_with("http") => None,
@@ -634,6 +669,7 @@ pub fn resolve(file: FileConfig, args: &RunArgs, path: &Path) -> Result<RunConfi
         tick_interval,
         endpoints,
         websocket,
+        grpc,
         exec,
         metrics_listen,
         stale_after,
@@ -846,6 +882,66 @@ mod tests {
         assert_eq!(
             e,
             "k.toml has 1 problem:\n  - feed.websocket: https://ws.example.com is not auto, off, or a ws:// or wss:// URL"
+        );
+    }
+
+    #[test]
+    fn a_grpc_feed_replaces_the_websocket_and_is_checked() {
+        let with = |feed: &str, token: Option<&str>| {
+            let f = parse(&format!(
+                "vault = \"{VAULT}\"\nkeypair = \"k.json\"\n[[rpc]]\nurl = \"http://127.0.0.1:8899\"\n[feed]\n{feed}"
+            ))
+            .unwrap();
+            let a = RunArgs {
+                grpc_x_token: token.map(String::from),
+                ..args()
+            };
+            resolve(f, &a, Path::new("k.toml"))
+        };
+        let c = with(
+            "grpc = \"https://grpc.example.com:10000/?k=SECRETKEY\"\ngrpc_x_token = \"FILETOKEN\"",
+            None,
+        )
+        .unwrap();
+        let g = c.grpc.as_ref().unwrap();
+        assert_eq!(g.url, "https://grpc.example.com:10000/?k=SECRETKEY");
+        assert_eq!(g.x_token.as_deref(), Some("FILETOKEN"));
+        assert_eq!(c.websocket, None, "auto means none beside gRPC");
+        let shown = serde_json::to_string(&c.shown()).unwrap();
+        assert!(
+            shown.contains("\"grpc\":\"https://grpc.example.com:10000\""),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("SECRETKEY") && !shown.contains("FILETOKEN"),
+            "{shown}"
+        );
+        // The environment's token wins over the file's.
+        let c = with(
+            "grpc = \"http://127.0.0.1:10000\"\ngrpc_x_token = \"FILETOKEN\"",
+            Some("ENVTOKEN"),
+        )
+        .unwrap();
+        assert_eq!(c.grpc.unwrap().x_token.as_deref(), Some("ENVTOKEN"));
+
+        let e = with(
+            "grpc = \"grpc.example.com:10000\"\nwebsocket = \"ws://127.0.0.1:8900\"",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "k.toml has 2 problems:\n  \
+             - feed.grpc: <endpoint> is not an http:// or https:// URL\n  \
+             - feed.websocket (ws://127.0.0.1:8900) and feed.grpc are both set; keep one"
+        );
+        let e = with("grpc_x_token = \"FILETOKEN\"", None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "k.toml has 1 problem:\n  - feed.grpc_x_token: set, but feed.grpc is not"
         );
     }
 

@@ -130,7 +130,13 @@ pub async fn run(cfg: RunConfig, mut stop: watch::Receiver<u32>) -> Result<Summa
     metrics.set_leader(true);
     // Subscribed only now: a standby must not pile up notifications of pools that were the
     // leader's to trade.
-    if let Some(ws) = &cfg.websocket {
+    if let Some(g) = &cfg.grpc {
+        chain = chain.with_geyser(g.clone(), cfg.watch.clone());
+        tracing::info!(
+            "following the watched venues over Yellowstone gRPC at {}",
+            redact(&g.url)
+        );
+    } else if let Some(ws) = &cfg.websocket {
         chain = chain.with_feed(ws.clone(), cfg.watch.clone());
         tracing::info!("following the watched venues over {}", redact(ws));
     }

@@ -61,6 +61,10 @@ pub struct Node {
     subscribers: Arc<Mutex<Vec<Subscriber>>>,
     /// JSON-RPC calls served, by method.
     pub calls: Arc<std::sync::Mutex<HashMap<String, u64>>>,
+    /// Signatures asked for with getTransaction, in order.
+    pub read: Arc<std::sync::Mutex<Vec<String>>>,
+    /// Yellowstone gRPC stand-ins streaming what the node publishes.
+    pub geysers: Arc<std::sync::Mutex<Vec<Arc<super::geyser::Geysers>>>>,
 }
 
 fn b64(d: &[u8]) -> String {
@@ -235,6 +239,7 @@ impl Node {
             }
             "getTransaction" => {
                 let sig = p[0].as_str().unwrap();
+                self.read.lock().unwrap().push(sig.to_string());
                 if let Some(f) = m.feed.get(sig) {
                     return feed_json(f);
                 }
@@ -266,6 +271,11 @@ impl Node {
         Self::index(&mut chain, &mut m).await;
         let fresh: Vec<String> = m.order[m.announced..].to_vec();
         m.announced = m.order.len();
+        for g in self.geysers.lock().unwrap().iter() {
+            for sig in &fresh {
+                g.send(&m.feed[sig]);
+            }
+        }
         if self.ws_down.load(Ordering::SeqCst) || self.ws_mute.load(Ordering::SeqCst) {
             return;
         }
@@ -338,6 +348,8 @@ pub async fn serve(mut chain: LocalChain) -> Arc<Node> {
         ws_mute: Arc::default(),
         subscribers: Arc::default(),
         calls: Arc::default(),
+        read: Arc::default(),
+        geysers: Arc::default(),
         url: format!("http://{}", listener.local_addr().unwrap()),
         chain: Arc::new(Mutex::new(chain)),
         memory: Arc::default(),

@@ -2,6 +2,7 @@
 //! request per connection, as the keeper's client sends them.
 
 pub mod bridge;
+pub mod geyser;
 pub mod pg;
 pub mod trading;
 
