@@ -244,31 +244,36 @@ async fn a_pool_that_never_reads_is_written_off_after_its_tries_and_the_keeper_g
     assert!(k.journal.undecided_pools(0).unwrap().is_empty());
 }
 
+/// A keeper on the journal at `path` that dies in its first tick with a new pool journaled
+/// and no decision on it; returns the pool's mint.
+async fn crash_before_deciding(
+    chain: &mut LocalChain,
+    tv: &TradingVault,
+    probe: Pubkey,
+    path: &std::path::Path,
+) -> Pubkey {
+    let mint = launch(chain, tv).await;
+    let mut k = Keeper::new(
+        config(tv, probe),
+        tv.f.keeper.insecure_clone(),
+        Journal::open(path).unwrap(),
+    );
+    let mut flaky = Flaky {
+        inner: chain,
+        fail: true,
+    };
+    k.tick(&mut flaky).await.unwrap_err();
+    let j = Journal::open(path).unwrap();
+    assert_eq!(j.undecided_pools(0).unwrap().len(), 1);
+    mint
+}
+
 #[tokio::test]
 async fn a_pool_journaled_but_not_decided_before_a_crash_is_decided_after_the_restart() {
     let (mut chain, tv, probe) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
-    let mint = launch(&mut chain, &tv).await;
-    let mut k1 = Keeper::new(
-        config(&tv, probe),
-        tv.f.keeper.insecure_clone(),
-        Journal::open(&path).unwrap(),
-    );
-    let mut flaky = Flaky {
-        inner: &mut chain,
-        fail: true,
-    };
-    k1.tick(&mut flaky).await.unwrap_err();
-    drop(k1); // killed with the pool journaled and no decision on it
-    assert_eq!(
-        Journal::open(&path)
-            .unwrap()
-            .undecided_pools(0)
-            .unwrap()
-            .len(),
-        1
-    );
+    let mint = crash_before_deciding(&mut chain, &tv, probe, &path).await;
 
     let mut k2 = Keeper::new(
         config(&tv, probe),
@@ -292,19 +297,7 @@ async fn pools_older_than_the_resume_window_are_not_picked_up_after_a_restart() 
     let (mut chain, tv, probe) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
-    let mint = launch(&mut chain, &tv).await;
-    let mut k1 = Keeper::new(
-        config(&tv, probe),
-        tv.f.keeper.insecure_clone(),
-        Journal::open(&path).unwrap(),
-    );
-    k1.tick(&mut Flaky {
-        inner: &mut chain,
-        fail: true,
-    })
-    .await
-    .unwrap_err();
-    drop(k1);
+    let mint = crash_before_deciding(&mut chain, &tv, probe, &path).await;
 
     chain.advance(RESUME_WINDOW_SECS + 1).await.unwrap();
     let mut k2 = Keeper::new(
