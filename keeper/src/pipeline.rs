@@ -209,7 +209,9 @@ impl Keeper {
     pub async fn recover<C: Chain>(&mut self, chain: &mut C) -> Result<()> {
         let vault = self.read_vault(chain).await?;
         self.next_order_id = self.journal.max_order_id()?.max(vault.last_order_id) + 1;
-        self.recovered = false;
+        // A recovery that failed part-way runs again from the journal: what it tracked the
+        // first time is tracked anew, not twice.
+        self.in_flight.clear();
         for (row, outcome) in self.exec.follow_open(chain, &self.journal).await? {
             let f = InFlight {
                 order_id: row.order_id,
@@ -697,10 +699,22 @@ impl Keeper {
             ixs,
             tables,
         };
-        let outcome = self
+        let outcome = match self
             .exec
             .submit(chain, &self.journal, order, decision_id)
-            .await?;
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                // Journaled before the error (the send or the first status check failed):
+                // the order may land, so it is followed from the next tick like any other.
+                if self.journal.order_status(f.order_id)?.as_deref() == Some("sent") {
+                    self.stats.orders_sent += 1;
+                    self.in_flight.push(f);
+                }
+                return Err(e);
+            }
+        };
         if !matches!(outcome, Outcome::SimulationFailed(_)) {
             self.stats.orders_sent += 1;
         }
@@ -749,8 +763,15 @@ impl Keeper {
         queue.extend(new.into_iter().map(|p| (p, 0)));
         let mut queue = queue.into_iter();
         while let Some((pool, failed)) = queue.next() {
-            let Err(e) = self.consider(chain, pool.clone()).await else {
-                continue;
+            let e = match self.assess(chain, pool.clone()).await {
+                Ok((assessed, now)) => {
+                    if let Err(e) = self.act(chain, assessed, now).await {
+                        self.retry.extend(queue);
+                        return Err(e);
+                    }
+                    continue;
+                }
+                Err(e) => e,
             };
             // A journaled pool is never dropped on an error: it waits for the next tick,
             // and so does everything after it, until it has failed EVALUATION_TRIES times.
@@ -842,15 +863,28 @@ impl Keeper {
         }
     }
 
-    async fn consider<C: Chain>(&mut self, chain: &mut C, pool: DetectedPool) -> Result<()> {
+    /// Scores a pool and journals the score: everything before a decision, so a failure
+    /// here can be retried without deciding twice. Returns the evaluation and the time.
+    async fn assess<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        pool: DetectedPool,
+    ) -> Result<(Evaluation, i64)> {
         self.read_vault(chain).await?;
         let book = self.book();
         let e = self.evaluate(chain, pool, &book).await?;
-        self.stats.pools_scored += 1;
-        self.stats.scores.push((e.token, e.report.score));
         let now = chain.now().await?;
         self.journal
             .record_score(&e.pool.pool, &e.token, &e.report, now)?;
+        self.stats.pools_scored += 1;
+        self.stats.scores.push((e.token, e.report.score));
+        Ok((e, now))
+    }
+
+    /// Journals the decision on an assessed pool and, for a buy, sends the order. The
+    /// decision is written first: an error after it is never retried (the order, if one was
+    /// journaled, is followed like any other), so a pool is never bought twice.
+    async fn act<C: Chain>(&mut self, chain: &mut C, e: Evaluation, now: i64) -> Result<()> {
         let (amount, min_out) = match &e.decision {
             Entry::Skip(reason, why) => {
                 self.stats.entries_skipped += 1;

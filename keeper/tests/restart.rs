@@ -131,10 +131,11 @@ async fn an_order_in_flight_at_the_crash_is_followed_after_the_restart() {
 
 /// The embedded chain, with simulations failing while `fail` is set: a node that keeps
 /// refusing one request. With no position open, only evaluating a new pool simulates (the
-/// honeypot probe's round trip).
+/// honeypot probe's round trip). With `fail_send`, sends fail instead.
 struct Flaky<'a> {
     inner: &'a mut LocalChain,
     fail: bool,
+    fail_send: bool,
 }
 
 impl Chain for Flaky<'_> {
@@ -163,6 +164,9 @@ impl Chain for Flaky<'_> {
         self.inner.simulate(tx).await
     }
     async fn send(&mut self, tx: &VersionedTransaction) -> Result<Signature> {
+        if self.fail_send {
+            anyhow::bail!("sendTransaction: node busy");
+        }
         self.inner.send(tx).await
     }
     async fn status(&mut self, sig: &Signature) -> Result<Option<Landed>> {
@@ -199,6 +203,7 @@ async fn a_pool_whose_evaluation_failed_is_tried_again_next_tick() {
     let mut flaky = Flaky {
         inner: &mut chain,
         fail: true,
+        fail_send: false,
     };
     let e = k.tick(&mut flaky).await.unwrap_err();
     assert_eq!(e.to_string(), "simulateTransaction: node busy");
@@ -229,6 +234,7 @@ async fn a_pool_that_never_reads_is_written_off_after_its_tries_and_the_keeper_g
     let mut flaky = Flaky {
         inner: &mut chain,
         fail: true,
+        fail_send: false,
     };
     for _ in 1..EVALUATION_TRIES {
         let e = k.tick(&mut flaky).await.unwrap_err();
@@ -261,6 +267,7 @@ async fn crash_before_deciding(
     let mut flaky = Flaky {
         inner: chain,
         fail: true,
+        fail_send: false,
     };
     k.tick(&mut flaky).await.unwrap_err();
     let j = Journal::open(path).unwrap();
@@ -318,4 +325,36 @@ async fn pools_older_than_the_resume_window_are_not_picked_up_after_a_restart() 
         1,
         "left as it was"
     );
+}
+
+#[tokio::test]
+async fn a_send_that_fails_after_the_order_is_journaled_is_followed_and_never_decided_again() {
+    let (mut chain, tv, probe) = setup().await;
+    let mint = launch(&mut chain, &tv).await;
+    let mut k = Keeper::new(
+        config(&tv, probe),
+        tv.f.keeper.insecure_clone(),
+        Journal::memory().unwrap(),
+    );
+    let mut flaky = Flaky {
+        inner: &mut chain,
+        fail: false,
+        fail_send: true,
+    };
+    let e = k.tick(&mut flaky).await.unwrap_err();
+    assert_eq!(e.to_string(), "sendTransaction: node busy");
+    assert_eq!(k.journal.open_orders().unwrap().len(), 1, "journaled first");
+    assert_eq!(k.in_flight(), 1, "and followed");
+
+    // The node takes sends again: the journaled bytes go out and land; the pool is not
+    // decided on again.
+    flaky.fail_send = false;
+    for _ in 0..3 {
+        k.tick(&mut flaky).await.unwrap();
+    }
+    assert_eq!(k.stats.orders_filled, 1, "{:?}", k.stats);
+    assert_eq!(k.stats.buys, 1);
+    assert_eq!(k.stats.pools_scored, 1);
+    assert_eq!(k.journal.max_order_id().unwrap(), 1, "one order only");
+    assert_eq!(position(&mut chain, &tv, &mint).await.total_bought, UNIT);
 }
