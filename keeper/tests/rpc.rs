@@ -340,8 +340,16 @@ fn history(sigs: Arc<Mutex<Vec<String>>>, good: String) -> Handler {
                 .collect();
             (200, Value::Array(page))
         }
-        // Seen, and not a pool creation: detection finds nothing in it.
-        "getTransaction" => (200, Value::Null),
+        // A transaction that creates no pool: detection finds nothing in it.
+        "getTransaction" => (
+            200,
+            json!({"slot": 1, "blockTime": 0,
+                   "transaction": {"signatures": [p[0]], "message": {
+                       "accountKeys": [Pubkey::default().to_string()], "instructions": [],
+                       "recentBlockhash": "11111111111111111111111111111111"}},
+                   "meta": {"err": null, "logMessages": [], "innerInstructions": [],
+                            "loadedAddresses": {"writable": [], "readonly": []}}}),
+        ),
         other => panic!("unexpected {other}"),
     })
 }
@@ -383,4 +391,92 @@ async fn the_feed_pages_back_through_a_burst_and_starts_on_a_program_without_his
     calls.lock().unwrap().clear();
     rpc.poll(&[program]).await.unwrap();
     assert_eq!(*calls.lock().unwrap(), ["getSignaturesForAddress"]);
+}
+
+/// Polls until the first listing has set the cursor (and, with `websocket`, the feed is up).
+async fn following(node: &common::bridge::Node, websocket: bool) -> RpcChain {
+    let mut chain = RpcChain::new(&node.url).unwrap();
+    if websocket {
+        chain = chain.with_feed(node.ws_url.clone(), vec![local_amm::ID]);
+        let start = std::time::Instant::now();
+        while !chain
+            .feed_stats()
+            .unwrap()
+            .connected
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            assert!(start.elapsed().as_secs() < 30, "the feed never connected");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    chain.poll(&[local_amm::ID]).await.unwrap();
+    chain
+}
+
+/// The mints of the pools created in `txs`.
+fn pool_mints(txs: &[keeper::chain::FeedTx]) -> Vec<Pubkey> {
+    txs.iter()
+        .flat_map(|f| keeper::detect::detect(&f.tx).unwrap_or_default())
+        .flat_map(|p| [Some(p.base_mint), p.quote_mint])
+        .flatten()
+        .collect()
+}
+
+/// A pool whose transaction the node lists or announces but cannot return for a while is
+/// neither lost nor read twice: the cursor waits before it.
+async fn a_transaction_served_late_is_found(websocket: bool) {
+    use std::sync::atomic::Ordering;
+    let (local, tv, _probe) = common::trading::setup().await;
+    let node = common::bridge::serve(local).await;
+    let mut chain = following(&node, websocket).await;
+    let program = [local_amm::ID];
+    let launch = || async {
+        let mut c = node.chain.lock().await;
+        c.chain.next_slot().await;
+        let mint = common::trading::launch(&mut c, &tv).await;
+        drop(c);
+        node.publish().await;
+        mint
+    };
+    let before = chain.feed_positions();
+
+    // A lands; the node answers null for every transaction it is asked for.
+    node.hold_reads.store(true, Ordering::SeqCst);
+    let a = launch().await;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        seen.extend(chain.poll(&program).await.unwrap());
+    }
+    assert!(pool_mints(&seen).is_empty());
+    assert_eq!(chain.feed_positions(), before, "the cursor waits before A");
+
+    // The node catches up; B lands.
+    node.hold_reads.store(false, Ordering::SeqCst);
+    let b = launch().await;
+    let mut found = Vec::new();
+    for _ in 0..50 {
+        found.extend(chain.poll(&program).await.unwrap());
+        if pool_mints(&found).len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mints = pool_mints(&found);
+    assert!(mints.contains(&a) && mints.contains(&b), "{mints:?}");
+    assert_eq!(
+        mints.iter().filter(|m| **m == a).count(),
+        1,
+        "A once: {mints:?}"
+    );
+    assert_ne!(chain.feed_positions(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listed_transaction_the_node_cannot_serve_yet_holds_the_cursor() {
+    a_transaction_served_late_is_found(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notified_transaction_the_node_cannot_serve_yet_holds_the_cursor() {
+    a_transaction_served_late_is_found(true).await;
 }

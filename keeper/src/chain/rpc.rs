@@ -33,14 +33,18 @@ pub struct RpcChain {
     seen: Seen,
     /// Notified signatures the node could not return yet: `(program, signature, tries)`.
     retry: Vec<(Pubkey, String, u8)>,
+    /// Listed signatures the node could not return yet, with the tries so far.
+    unreadable: HashMap<String, u8>,
     last_listing: Option<Instant>,
 }
 
 /// With a live websocket feed, the signature listing still runs this often, as a net under
 /// notifications a node may drop without dropping the connection.
 const SAFETY_LISTING: Duration = Duration::from_secs(30);
-/// Polls a notified signature is retried while the node has no transaction for it yet.
-const NOTIFIED_TRIES: u8 = 5;
+/// Polls a signature is retried while the node lists or announces it but has no transaction
+/// for it yet (behind a load balancer, nodes lag each other by a few slots). At the least
+/// spacing of ticks that is five seconds.
+const NOTIFIED_TRIES: u8 = 20;
 
 /// A bounded set of signatures: the newest `cap` are remembered.
 struct Seen {
@@ -106,6 +110,7 @@ impl RpcChain {
             feed: None,
             seen: Seen::new(200_000),
             retry: Vec::new(),
+            unreadable: HashMap::new(),
             last_listing: None,
         })
     }
@@ -170,6 +175,7 @@ impl RpcChain {
 
     /// The listing path: every signature of each program since its cursor, oldest first.
     async fn list_and_read(&mut self, programs: &[Pubkey], out: &mut Vec<FeedTx>) -> Result<()> {
+        let mut stalled = false;
         for p in programs {
             let first_poll = !self.cursors.contains_key(p);
             let until = self.cursors.get(p).cloned().flatten().map(|(s, _)| s);
@@ -186,26 +192,54 @@ impl RpcChain {
                 self.cursors.insert(*p, newest);
                 continue;
             }
-            // Oldest first, so pools are seen in the order they were created.
+            // Oldest first, so pools are seen in the order they were created. The cursor
+            // moves over what was read, and stops before a transaction the node lists but
+            // cannot return yet (load-balanced nodes lag each other): the next listing, due
+            // at once, starts there. One that stays unreadable is skipped after a few tries.
+            let mut cursor = None;
             for s in list.iter().rev() {
                 let Some(sig) = s["signature"].as_str() else {
                     continue;
                 };
+                let here = Some((sig.to_string(), s["blockTime"].as_i64().unwrap_or(0)));
                 if !s["err"].is_null() || self.seen.contains(sig) {
+                    cursor = here;
                     continue;
                 }
-                if let Some((_, txs)) = self.read_transaction(sig).await? {
-                    out.extend(txs);
-                    self.seen.insert(sig);
+                match self.read_transaction(sig).await {
+                    Ok(Some((_, txs))) => {
+                        out.extend(txs);
+                        self.seen.insert(sig);
+                        self.unreadable.remove(sig);
+                    }
+                    Ok(None) => {
+                        let tries = self.unreadable.entry(sig.to_string()).or_insert(0);
+                        *tries += 1;
+                        if *tries < NOTIFIED_TRIES {
+                            stalled = true;
+                            break;
+                        }
+                        tracing::warn!(
+                            "{p}: the node lists {sig} but has not returned it in {NOTIFIED_TRIES} tries; skipping it"
+                        );
+                        self.unreadable.remove(sig);
+                    }
+                    Err(e) => {
+                        // Keep what was read, from the cursor on.
+                        if cursor.is_some() {
+                            self.cursors.insert(*p, cursor);
+                        }
+                        return Err(e);
+                    }
                 }
+                cursor = here;
             }
-            // Moved only once every transaction up to it was read: an error above re-reads
-            // the same range next time rather than skipping it.
-            if newest.is_some() {
-                self.cursors.insert(*p, newest);
+            if cursor.is_some() {
+                self.cursors.insert(*p, cursor);
             }
         }
-        self.last_listing = Some(Instant::now());
+        // A stalled listing runs again on the next poll.
+        self.last_listing = (!stalled).then(Instant::now);
         Ok(())
     }
 
@@ -223,20 +257,15 @@ impl RpcChain {
 
 impl RpcChain {
     /// The transactions a gRPC stream delivered whole that were not handed out yet; each is
-    /// marked seen and, with `move_cursor`, moves its program's cursor. (After a listing the
-    /// listing set the cursor; after a failed one the cursor must stay where the listing
-    /// will start again.)
+    /// marked seen and named in `advance` as where its program's cursor may move.
     fn take_delivered(
         &mut self,
         delivered: Vec<(Pubkey, String, Box<FeedTx>)>,
-        move_cursor: bool,
+        advance: &mut Vec<(Pubkey, String, i64)>,
     ) -> Vec<FeedTx> {
         let mut out = Vec::new();
         for (program, sig, tx) in delivered {
-            if move_cursor {
-                self.cursors
-                    .insert(program, Some((sig.clone(), tx.block_time)));
-            }
+            advance.push((program, sig.clone(), tx.block_time));
             if self.seen.contains(&sig) {
                 continue;
             }
@@ -516,17 +545,21 @@ impl Chain for RpcChain {
                 _ => {}
             }
         }
+        // Where each program's cursor may move to, from what the stream handed over. After
+        // an error no cursor moves: the next listing starts where this one did.
+        let mut advance: Vec<(Pubkey, String, i64)> = Vec::new();
         if listing_due {
             if let Err(e) = self.list_and_read(programs, &mut out).await {
                 // What was delivered whole is kept: it counts as read only once handed out.
-                out.extend(self.take_delivered(delivered, false));
+                out.extend(self.take_delivered(delivered, &mut Vec::new()));
                 return partial(out, e);
             }
         }
-        out.extend(self.take_delivered(delivered, !listing_due));
+        out.extend(self.take_delivered(delivered, &mut advance));
         // The fast path: what the websocket announced. Signatures the listing just read are
         // skipped as seen.
         let notified = std::mem::take(&mut self.retry);
+        let mut given_up: HashSet<Pubkey> = HashSet::new();
         for (i, (program, sig, tries)) in notified.iter().enumerate() {
             if self.seen.contains(sig) {
                 continue;
@@ -535,18 +568,31 @@ impl Chain for RpcChain {
                 Ok(Some((block_time, txs))) => {
                     out.extend(txs);
                     self.seen.insert(sig);
-                    if !listing_due {
-                        self.cursors
-                            .insert(*program, Some((sig.clone(), block_time)));
-                    }
+                    advance.push((*program, sig.clone(), block_time));
                 }
                 Ok(None) if tries + 1 < NOTIFIED_TRIES => {
                     self.retry.push((*program, sig.clone(), tries + 1));
                 }
-                Ok(None) => {} // the next listing finds it if it ever lands
+                Ok(None) => {
+                    // The next poll lists from the cursor, which has not moved past it: the
+                    // listing finds it if it ever lands.
+                    given_up.insert(*program);
+                    self.last_listing = None;
+                }
                 Err(e) => {
                     self.retry.extend(notified[i..].iter().cloned());
                     return partial(out, e);
+                }
+            }
+        }
+        // Between listings the cursors follow the stream (a listing sets them itself), but
+        // never past a signature that is still to be read.
+        if !listing_due {
+            for (program, sig, block_time) in advance {
+                let waiting =
+                    given_up.contains(&program) || self.retry.iter().any(|(p, _, _)| *p == program);
+                if !waiting {
+                    self.cursors.insert(program, Some((sig, block_time)));
                 }
             }
         }

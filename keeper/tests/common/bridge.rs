@@ -63,6 +63,8 @@ pub struct Node {
     pub calls: Arc<std::sync::Mutex<HashMap<String, u64>>>,
     /// Signatures asked for with getTransaction, in order.
     pub read: Arc<std::sync::Mutex<Vec<String>>>,
+    /// Answer getTransaction with null (a node that announced what it cannot serve yet).
+    pub hold_reads: Arc<AtomicBool>,
     /// Yellowstone gRPC stand-ins streaming what the node publishes.
     pub geysers: Arc<std::sync::Mutex<Vec<Arc<super::geyser::Geysers>>>>,
 }
@@ -240,6 +242,9 @@ impl Node {
             "getTransaction" => {
                 let sig = p[0].as_str().unwrap();
                 self.read.lock().unwrap().push(sig.to_string());
+                if self.hold_reads.load(Ordering::SeqCst) {
+                    return Value::Null;
+                }
                 if let Some(f) = m.feed.get(sig) {
                     return feed_json(f);
                 }
@@ -349,6 +354,7 @@ pub async fn serve(mut chain: LocalChain) -> Arc<Node> {
         subscribers: Arc::default(),
         calls: Arc::default(),
         read: Arc::default(),
+        hold_reads: Arc::default(),
         geysers: Arc::default(),
         url: format!("http://{}", listener.local_addr().unwrap()),
         chain: Arc::new(Mutex::new(chain)),
