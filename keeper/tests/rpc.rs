@@ -480,3 +480,28 @@ async fn a_listed_transaction_the_node_cannot_serve_yet_holds_the_cursor() {
 async fn a_notified_transaction_the_node_cannot_serve_yet_holds_the_cursor() {
     a_transaction_served_late_is_found(true).await;
 }
+
+#[tokio::test]
+async fn a_blockhash_is_reused_for_its_short_lifetime_then_fetched_again() {
+    let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = n.clone();
+    let (url, _) = serve(Arc::new(move |method, _| {
+        assert_eq!(method, "getLatestBlockhash");
+        let i = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let hash = solana_sdk::hash::Hash::new_from_array([i as u8 + 1; 32]);
+        (
+            200,
+            json!({"context": {"slot": 1}, "value": {"blockhash": hash.to_string(), "lastValidBlockHeight": 150 + i}}),
+        )
+    }))
+    .await;
+    let mut rpc = endpoints(&[&url], 10_000.0);
+    let first = rpc.latest_blockhash().await.unwrap();
+    assert_eq!(rpc.latest_blockhash().await.unwrap(), first, "reused");
+    assert_eq!(n.load(std::sync::atomic::Ordering::SeqCst), 1);
+    tokio::time::sleep(keeper::chain::rpc::BLOCKHASH_TTL + std::time::Duration::from_millis(50))
+        .await;
+    let second = rpc.latest_blockhash().await.unwrap();
+    assert_ne!(second, first);
+    assert_eq!(second.last_valid_height, 151);
+}

@@ -36,7 +36,14 @@ pub struct RpcChain {
     /// Listed signatures the node could not return yet, with the tries so far.
     unreadable: HashMap<String, u8>,
     last_listing: Option<Instant>,
+    /// The last blockhash fetched and when (see [`BLOCKHASH_TTL`]).
+    blockhash: Option<(Instant, RecentBlockhash)>,
 }
+
+/// How long a fetched blockhash is reused: one slot of its ~150-slot life, so the orders and
+/// probes of one tick share a request, and a transaction signed with it loses nothing that
+/// matters of its time to land.
+pub const BLOCKHASH_TTL: Duration = Duration::from_millis(400);
 
 /// With a live websocket feed, the signature listing still runs this often, as a net under
 /// notifications a node may drop without dropping the connection.
@@ -112,6 +119,7 @@ impl RpcChain {
             retry: Vec::new(),
             unreadable: HashMap::new(),
             last_listing: None,
+            blockhash: None,
         })
     }
 
@@ -428,16 +436,23 @@ impl Chain for RpcChain {
     }
 
     async fn latest_blockhash(&mut self) -> Result<RecentBlockhash> {
+        if let Some((at, b)) = self.blockhash {
+            if at.elapsed() < BLOCKHASH_TTL {
+                return Ok(b);
+            }
+        }
         let r = self
             .call("getLatestBlockhash", json!([{"commitment": "confirmed"}]))
             .await?;
-        Ok(RecentBlockhash {
+        let b = RecentBlockhash {
             hash: Hash::from_str(r["value"]["blockhash"].as_str().unwrap_or_default())
                 .map_err(|e| anyhow!("getLatestBlockhash: {e}"))?,
             last_valid_height: r["value"]["lastValidBlockHeight"]
                 .as_u64()
                 .ok_or_else(|| anyhow!("getLatestBlockhash: no lastValidBlockHeight"))?,
-        })
+        };
+        self.blockhash = Some((Instant::now(), b));
+        Ok(b)
     }
 
     async fn priority_fee(&mut self, accounts: &[Pubkey], percentile: u8) -> Result<u64> {
