@@ -482,6 +482,28 @@ async fn a_notified_transaction_the_node_cannot_serve_yet_holds_the_cursor() {
 }
 
 #[tokio::test]
+async fn the_cluster_time_is_read_once_per_slot() {
+    let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = n.clone();
+    let (url, calls) = serve(Arc::new(move |method, _| match method {
+        "getSlot" => (200, json!(7)),
+        "getBlockTime" => (
+            200,
+            json!(1_700_000_000 + count.fetch_add(1, std::sync::atomic::Ordering::SeqCst)),
+        ),
+        other => panic!("unexpected {other}"),
+    }))
+    .await;
+    let mut rpc = endpoints(&[&url], 10_000.0);
+    assert_eq!(rpc.now().await.unwrap(), 1_700_000_000);
+    assert_eq!(rpc.now().await.unwrap(), 1_700_000_000);
+    assert_eq!(*calls.lock().unwrap(), ["getSlot", "getBlockTime"]);
+    tokio::time::sleep(keeper::chain::rpc::BLOCKHASH_TTL + std::time::Duration::from_millis(50))
+        .await;
+    assert_eq!(rpc.now().await.unwrap(), 1_700_000_001);
+}
+
+#[tokio::test]
 async fn a_blockhash_is_reused_for_its_short_lifetime_then_fetched_again() {
     let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let count = n.clone();

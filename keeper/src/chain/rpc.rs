@@ -38,6 +38,8 @@ pub struct RpcChain {
     last_listing: Option<Instant>,
     /// The last blockhash fetched and when (see [`BLOCKHASH_TTL`]).
     blockhash: Option<(Instant, RecentBlockhash)>,
+    /// The last cluster time read and when (kept as long as a blockhash).
+    clock: Option<(Instant, i64)>,
 }
 
 /// How long a fetched blockhash is reused: one slot of its ~150-slot life, so the orders and
@@ -120,6 +122,7 @@ impl RpcChain {
             unreadable: HashMap::new(),
             last_listing: None,
             blockhash: None,
+            clock: None,
         })
     }
 
@@ -420,12 +423,24 @@ impl Chain for RpcChain {
         Ok(v)
     }
 
+    /// The block time of the confirmed slot. Reused for one slot: a tick asks for the time
+    /// at every stage, and each reading costs two requests.
     async fn now(&mut self) -> Result<i64> {
+        if let Some((at, t)) = self.clock {
+            if at.elapsed() < BLOCKHASH_TTL {
+                return Ok(t);
+            }
+        }
         let slot = self
             .call("getSlot", json!([{"commitment": "confirmed"}]))
             .await?;
-        let t = self.call("getBlockTime", json!([slot])).await?;
-        t.as_i64().ok_or_else(|| anyhow!("getBlockTime: no time"))
+        let t = self
+            .call("getBlockTime", json!([slot]))
+            .await?
+            .as_i64()
+            .ok_or_else(|| anyhow!("getBlockTime: no time"))?;
+        self.clock = Some((Instant::now(), t));
+        Ok(t)
     }
 
     async fn block_height(&mut self) -> Result<u64> {
