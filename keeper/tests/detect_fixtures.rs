@@ -355,3 +355,41 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The websocket pre-filter (`detect::logs`) against every real transaction that carries its
+/// logs: it must let each pool creation through, and should stop the swaps and the rest.
+#[test]
+fn the_log_filter_lets_every_real_creation_through_and_stops_the_rest() {
+    use keeper::detect::formats::parse_document_general;
+    use keeper::detect::logs::may_create_pool;
+    let (mut checked, mut creations, mut stopped) = (0, 0, 0);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).into_iter().flatten())
+        .map(|f| f.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    for path in &files {
+        let Ok(txs) = parse_document_general(&std::fs::read(path).unwrap()) else {
+            continue;
+        };
+        for tx in txs.iter().filter(|t| !t.logs.is_empty() && !t.failed) {
+            checked += 1;
+            let maybe = may_create_pool(&tx.logs);
+            if detect(tx).is_ok_and(|p| !p.is_empty()) {
+                creations += 1;
+                assert!(
+                    maybe,
+                    "{}: the filter would drop a creation",
+                    path.display()
+                );
+            } else if !maybe {
+                stopped += 1;
+            }
+        }
+    }
+    println!("{checked} transactions with logs: {creations} creations let through, {stopped} of the others stopped");
+    assert!(creations >= 5, "{creations}");
+    assert!(stopped >= 5, "{stopped} of {}", checked - creations);
+}

@@ -527,3 +527,52 @@ async fn a_blockhash_is_reused_for_its_short_lifetime_then_fetched_again() {
     assert_ne!(second, first);
     assert_eq!(second.last_valid_height, 151);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_whose_logs_rule_out_a_creation_is_not_read() {
+    use std::sync::atomic::Ordering;
+    let (local, tv, _probe) = common::trading::setup().await;
+    let node = common::bridge::serve(local).await;
+    let mut chain = following(&node, true).await;
+    let program = [local_amm::ID];
+    let launch = || async {
+        let mut c = node.chain.lock().await;
+        c.chain.next_slot().await;
+        let mint = common::trading::launch(&mut c, &tv).await;
+        drop(c);
+        node.publish().await;
+        mint
+    };
+
+    // The notifications say the venue ran a named swap and nothing else.
+    let swap = vec![
+        format!("Program {} invoke [1]", local_amm::ID),
+        "Program log: Instruction: Swap".to_string(),
+        format!("Program {} success", local_amm::ID),
+    ];
+    *node.notify_logs.lock().unwrap() = Some(swap);
+    let read_before = node.read.lock().unwrap().len();
+    launch().await;
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.extend(chain.poll(&program).await.unwrap());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(seen.is_empty());
+    assert_eq!(node.read.lock().unwrap().len(), read_before, "nothing read");
+    let unread = chain.feed_stats().unwrap().unread.load(Ordering::SeqCst);
+    assert!(unread >= 1, "{unread}");
+
+    // Logs that name the creation (or name nothing) are read.
+    *node.notify_logs.lock().unwrap() = None;
+    let b = launch().await;
+    let mut found = Vec::new();
+    for _ in 0..50 {
+        found.extend(chain.poll(&program).await.unwrap());
+        if pool_mints(&found).contains(&b) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(pool_mints(&found).contains(&b));
+}

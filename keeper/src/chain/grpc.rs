@@ -199,6 +199,7 @@ pub fn events(t: &SubscribeUpdateTransaction, programs: &[Pubkey], block_time: i
                 program: *p,
                 signature: signature.clone(),
                 failed,
+                maybe_pool: true,
             })
             .collect();
     };
@@ -437,6 +438,7 @@ mod tests {
                 program: watched[0],
                 signature: f.tx.signature.clone().unwrap(),
                 failed: false,
+                maybe_pool: true,
             }]
         );
         let mut u = encode(&f);

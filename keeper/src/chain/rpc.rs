@@ -564,7 +564,21 @@ impl Chain for RpcChain {
                     program,
                     signature,
                     failed: false,
-                } if programs.contains(&program) => self.retry.push((program, signature, 0)),
+                    maybe_pool,
+                } if programs.contains(&program) => {
+                    if maybe_pool {
+                        self.retry.push((program, signature, 0));
+                    } else {
+                        // Its logs show it creates no pool: never read, by this path or by
+                        // a listing. The cursor moves over it with the next listing.
+                        self.seen.insert(&signature);
+                        if let Some(f) = &self.feed {
+                            f.stats
+                                .unread
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                }
                 Event::Transaction {
                     program,
                     signature,

@@ -11,6 +11,7 @@
 
 use super::endpoints::{backoff, redact};
 use super::FeedTx;
+use crate::detect::logs::may_create_pool;
 use futures_util::{SinkExt, StreamExt};
 use rand::SeedableRng;
 use serde_json::{json, Value};
@@ -33,6 +34,9 @@ pub enum Event {
         program: Pubkey,
         signature: String,
         failed: bool,
+        /// Whether its logs leave room for a pool creation ([`may_create_pool`]); one that
+        /// cannot be a creation is not read.
+        maybe_pool: bool,
     },
     /// A whole transaction that mentions `program`, as the gRPC stream delivers it: nothing
     /// left to read.
@@ -51,6 +55,8 @@ pub struct FeedStats {
     pub connected: AtomicBool,
     pub connects: AtomicU64,
     pub notifications: AtomicU64,
+    /// Notified transactions left unread because their logs rule out a pool creation.
+    pub unread: AtomicU64,
 }
 
 /// The receiving end of a running feed.
@@ -252,10 +258,17 @@ async fn session(
             continue;
         };
         stats.notifications.fetch_add(1, Ordering::Relaxed);
+        let logs: Vec<String> = value["logs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l.as_str().map(String::from))
+            .collect();
         let e = Event::Signature {
             program: *program,
             signature: signature.to_string(),
             failed: !value["err"].is_null(),
+            maybe_pool: may_create_pool(&logs),
         };
         if tx.send(e).await.is_err() {
             return Ok(());

@@ -6,6 +6,7 @@ pub mod b58;
 pub mod fast;
 pub mod files;
 pub mod formats;
+pub mod logs;
 pub mod tx;
 pub mod venues;
 

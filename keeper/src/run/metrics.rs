@@ -65,6 +65,7 @@ pub struct Metrics {
     feed_connected: Gauge,
     feed_connects: Counter,
     feed_notifications: Counter,
+    feed_unread: Counter,
     jito_bundles: Family<Labels, Counter>,
     jito_tip: Gauge,
     leader: Gauge,
@@ -192,7 +193,7 @@ impl Metrics {
             ),
             feed_connected: reg!(
                 "feed_connected",
-                "1 while the websocket feed is subscribed",
+                "1 while the websocket or gRPC feed is subscribed",
                 Gauge::default()
             ),
             feed_connects: reg!(
@@ -202,7 +203,12 @@ impl Metrics {
             ),
             feed_notifications: reg!(
                 "feed_notifications",
-                "Transactions announced by the websocket feed",
+                "Transactions announced by the websocket or gRPC feed",
+                Counter::default()
+            ),
+            feed_unread: reg!(
+                "feed_unread",
+                "Announced transactions not read because their logs rule out a pool creation",
                 Counter::default()
             ),
             jito_bundles: reg!(
@@ -370,6 +376,7 @@ impl Metrics {
             &self.feed_notifications,
             f.notifications.load(Ordering::Relaxed),
         );
+        advance_to(&self.feed_unread, f.unread.load(Ordering::Relaxed));
     }
 }
 

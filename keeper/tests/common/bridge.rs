@@ -65,6 +65,8 @@ pub struct Node {
     pub read: Arc<std::sync::Mutex<Vec<String>>>,
     /// Answer getTransaction with null (a node that announced what it cannot serve yet).
     pub hold_reads: Arc<AtomicBool>,
+    /// Logs to put in websocket notifications instead of the transactions' own.
+    pub notify_logs: Arc<std::sync::Mutex<Option<Vec<String>>>>,
     /// Yellowstone gRPC stand-ins streaming what the node publishes.
     pub geysers: Arc<std::sync::Mutex<Vec<Arc<super::geyser::Geysers>>>>,
 }
@@ -286,8 +288,10 @@ impl Node {
         }
         let mut subscribers = self.subscribers.lock().await;
         subscribers.retain(|s| !s.out.is_closed());
+        let logs_instead = self.notify_logs.lock().unwrap().clone();
         for sig in fresh {
             let f = &m.feed[&sig];
+            let logs = logs_instead.as_ref().unwrap_or(&f.tx.logs);
             for s in subscribers.iter() {
                 for (id, program) in s.subs.lock().unwrap().iter() {
                     if f.tx.keys.contains(program) {
@@ -295,7 +299,7 @@ impl Node {
                             "subscription": id,
                             "result": {"context": {"slot": f.slot}, "value": {
                                 "signature": sig, "err": if f.tx.failed { json!("failed") } else { Value::Null },
-                                "logs": f.tx.logs}}}});
+                                "logs": logs}}}});
                         let _ = s.out.send(n.to_string());
                     }
                 }
@@ -355,6 +359,7 @@ pub async fn serve(mut chain: LocalChain) -> Arc<Node> {
         calls: Arc::default(),
         read: Arc::default(),
         hold_reads: Arc::default(),
+        notify_logs: Arc::default(),
         geysers: Arc::default(),
         url: format!("http://{}", listener.local_addr().unwrap()),
         chain: Arc::new(Mutex::new(chain)),
