@@ -129,6 +129,15 @@ async fn an_order_in_flight_at_the_crash_is_followed_after_the_restart() {
     assert_eq!(k2.journal.max_order_id().unwrap(), 1);
 }
 
+/// A keeper on an in-memory journal.
+fn in_memory(tv: &TradingVault, probe: Pubkey) -> Keeper {
+    Keeper::new(
+        config(tv, probe),
+        tv.f.keeper.insecure_clone(),
+        Journal::memory().unwrap(),
+    )
+}
+
 /// The embedded chain, with simulations failing while `fail` is set: a node that keeps
 /// refusing one request. With no position open, only evaluating a new pool simulates (the
 /// honeypot probe's round trip). With `fail_send`, sends fail instead.
@@ -195,11 +204,7 @@ impl Chain for Flaky<'_> {
 async fn a_pool_whose_evaluation_failed_is_tried_again_next_tick() {
     let (mut chain, tv, probe) = setup().await;
     let mint = launch(&mut chain, &tv).await;
-    let mut k = Keeper::new(
-        config(&tv, probe),
-        tv.f.keeper.insecure_clone(),
-        Journal::memory().unwrap(),
-    );
+    let mut k = in_memory(&tv, probe);
     let mut flaky = Flaky {
         inner: &mut chain,
         fail: true,
@@ -226,11 +231,7 @@ async fn a_pool_whose_evaluation_failed_is_tried_again_next_tick() {
 async fn a_pool_that_never_reads_is_written_off_after_its_tries_and_the_keeper_goes_on() {
     let (mut chain, tv, probe) = setup().await;
     launch(&mut chain, &tv).await;
-    let mut k = Keeper::new(
-        config(&tv, probe),
-        tv.f.keeper.insecure_clone(),
-        Journal::memory().unwrap(),
-    );
+    let mut k = in_memory(&tv, probe);
     let mut flaky = Flaky {
         inner: &mut chain,
         fail: true,
@@ -331,11 +332,7 @@ async fn pools_older_than_the_resume_window_are_not_picked_up_after_a_restart() 
 async fn a_send_that_fails_after_the_order_is_journaled_is_followed_and_never_decided_again() {
     let (mut chain, tv, probe) = setup().await;
     let mint = launch(&mut chain, &tv).await;
-    let mut k = Keeper::new(
-        config(&tv, probe),
-        tv.f.keeper.insecure_clone(),
-        Journal::memory().unwrap(),
-    );
+    let mut k = in_memory(&tv, probe);
     let mut flaky = Flaky {
         inner: &mut chain,
         fail: false,

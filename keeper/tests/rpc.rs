@@ -413,6 +413,19 @@ async fn following(node: &common::bridge::Node, websocket: bool) -> RpcChain {
     chain
 }
 
+/// Launches a pool on the node's chain and announces what it processed.
+async fn launch_and_publish(
+    node: &common::bridge::Node,
+    tv: &flashforge_tests::trading_fixture::TradingVault,
+) -> Pubkey {
+    let mut c = node.chain.lock().await;
+    c.chain.next_slot().await;
+    let mint = common::trading::launch(&mut c, tv).await;
+    drop(c);
+    node.publish().await;
+    mint
+}
+
 /// The mints of the pools created in `txs`.
 fn pool_mints(txs: &[keeper::chain::FeedTx]) -> Vec<Pubkey> {
     txs.iter()
@@ -430,14 +443,7 @@ async fn a_transaction_served_late_is_found(websocket: bool) {
     let node = common::bridge::serve(local).await;
     let mut chain = following(&node, websocket).await;
     let program = [local_amm::ID];
-    let launch = || async {
-        let mut c = node.chain.lock().await;
-        c.chain.next_slot().await;
-        let mint = common::trading::launch(&mut c, &tv).await;
-        drop(c);
-        node.publish().await;
-        mint
-    };
+    let launch = || launch_and_publish(&node, &tv);
     let before = chain.feed_positions();
 
     // A lands; the node answers null for every transaction it is asked for.
@@ -535,14 +541,7 @@ async fn a_notification_whose_logs_rule_out_a_creation_is_not_read() {
     let node = common::bridge::serve(local).await;
     let mut chain = following(&node, true).await;
     let program = [local_amm::ID];
-    let launch = || async {
-        let mut c = node.chain.lock().await;
-        c.chain.next_slot().await;
-        let mint = common::trading::launch(&mut c, &tv).await;
-        drop(c);
-        node.publish().await;
-        mint
-    };
+    let launch = || launch_and_publish(&node, &tv);
 
     // The notifications say the venue ran a named swap and nothing else.
     let swap = vec![

@@ -675,6 +675,24 @@ fn listings(node: &Node) -> u64 {
         .unwrap_or(0)
 }
 
+/// After a feed reconnected: the second pool, launched in the gap, is found by a listing;
+/// a third, launched now, comes over the new connection; none is counted twice. Returns the
+/// third pool's mint and the last scrape.
+async fn after_the_gap(k: &Keeper, addr: &str, s: &Setup, listed: u64) -> (Pubkey, String) {
+    wait_metric(k, addr, "flashforge_feed_connects_total", 2.0).await;
+    wait_metric(k, addr, "flashforge_pools_detected_total", 2.0).await;
+    assert!(listings(&s.node) > listed, "the gap was listed");
+    let c = launch_on(&s.node, &s.tv).await;
+    s.node.publish().await;
+    let m = settled(k, addr, "flashforge_orders_total{outcome=\"filled\"}", 3.0).await;
+    assert_eq!(
+        sample(&m, "flashforge_pools_detected_total"),
+        Some(3.0),
+        "none twice"
+    );
+    (c, m)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_websocket_feed_backfills_a_silent_gap_with_no_pool_missed_or_repeated() {
     let (hook, _posted) = webhook().await;
@@ -713,25 +731,7 @@ async fn the_websocket_feed_backfills_a_silent_gap_with_no_pool_missed_or_repeat
     wait_for(&k, &addr, "flashforge_feed_connected", |v| v == 0.0).await;
     s.node.ws_mute.store(false, Ordering::SeqCst);
     s.node.ws_down.store(false, Ordering::SeqCst);
-    wait_metric(&k, &addr, "flashforge_feed_connects_total", 2.0).await;
-    wait_metric(&k, &addr, "flashforge_pools_detected_total", 2.0).await;
-    assert!(listings(&s.node) > listed, "the gap was listed");
-
-    // C: announced on the new connection.
-    let c = launch_on(&s.node, &s.tv).await;
-    s.node.publish().await;
-    let m = settled(
-        &k,
-        &addr,
-        "flashforge_orders_total{outcome=\"filled\"}",
-        3.0,
-    )
-    .await;
-    assert_eq!(
-        sample(&m, "flashforge_pools_detected_total"),
-        Some(3.0),
-        "none twice"
-    );
+    let (c, m) = after_the_gap(&k, &addr, &s, listed).await;
     assert_eq!(
         sample(&m, "flashforge_orders_total{outcome=\"filled\"}"),
         Some(3.0)
@@ -805,25 +805,7 @@ async fn the_grpc_feed_hands_over_whole_transactions_and_a_cut_stream_is_backfil
     let b = launch_on(&s.node, &s.tv).await;
     s.node.publish().await;
     geyser.down.store(false, Ordering::SeqCst);
-    wait_metric(&k, &addr, "flashforge_feed_connects_total", 2.0).await;
-    wait_metric(&k, &addr, "flashforge_pools_detected_total", 2.0).await;
-    assert!(listings(&s.node) > listed, "the gap was listed");
-
-    // C: streamed on the new subscription.
-    let c = launch_on(&s.node, &s.tv).await;
-    s.node.publish().await;
-    let m = settled(
-        &k,
-        &addr,
-        "flashforge_orders_total{outcome=\"filled\"}",
-        3.0,
-    )
-    .await;
-    assert_eq!(
-        sample(&m, "flashforge_pools_detected_total"),
-        Some(3.0),
-        "none twice"
-    );
+    let (c, _) = after_the_gap(&k, &addr, &s, listed).await;
     k.signal(libc::SIGTERM);
     let (ok, out, log) = k.exit().await;
     assert!(ok, "{log}");
