@@ -333,6 +333,17 @@ error_streak = 1
     }
 }
 
+/// A vault on a node and a configuration whose journal is a fresh PostgreSQL database;
+/// returns the setup and the database's URL.
+async fn on_postgres(hook: &str) -> (Setup, String) {
+    let (node, tv, probe) = start_node().await;
+    let url = tokio::task::spawn_blocking(common::pg::database)
+        .await
+        .unwrap();
+    let s = configure_journal(node, tv, probe, hook, false, "", &url);
+    (s, url)
+}
+
 async fn vault_state(node: &Node, tv: &TradingVault) -> Vault {
     let mut chain = node.chain.lock().await;
     let a = keeper::chain::account(&mut *chain, &tv.f.keys.vault)
@@ -979,11 +990,7 @@ async fn with_a_block_engine_the_buy_goes_as_a_bundle_tipped_at_the_floor_percen
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_on_a_postgres_journal_fail_over_and_the_order_in_flight_lands_once() {
     let (hook, posted) = webhook().await;
-    let (node, tv, probe) = start_node().await;
-    let url = tokio::task::spawn_blocking(common::pg::database)
-        .await
-        .unwrap();
-    let s = configure_journal(node, tv, probe, &hook, false, "", &url);
+    let (s, url) = on_postgres(&hook).await;
 
     // A takes the lease and trades; B, on the same configuration, stands by. A's buy will
     // land without A hearing of it (see the crash test on why not a resend here).
@@ -1075,11 +1082,7 @@ async fn replicas_on_a_postgres_journal_fail_over_and_the_order_in_flight_lands_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_taking_over_reads_on_from_the_old_leaders_feed_position_and_misses_no_pool() {
     let (hook, _posted) = webhook().await;
-    let (node, tv, probe) = start_node().await;
-    let url = tokio::task::spawn_blocking(common::pg::database)
-        .await
-        .unwrap();
-    let s = configure_journal(node, tv, probe, &hook, false, "", &url);
+    let (s, url) = on_postgres(&hook).await;
     let (a, a_addr) = ticking(&s.config).await;
     let mut b = Keeper::start(&s.config);
     let b_addr = b.metrics_addr().await;
@@ -1152,11 +1155,7 @@ async fn a_replica_taking_over_reads_on_from_the_old_leaders_feed_position_and_m
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_that_loses_its_journal_session_stops_trading_and_exits_with_the_reason() {
     let (hook, _posted) = webhook().await;
-    let (node, tv, probe) = start_node().await;
-    let url = tokio::task::spawn_blocking(common::pg::database)
-        .await
-        .unwrap();
-    let s = configure_journal(node, tv, probe, &hook, false, "", &url);
+    let (s, url) = on_postgres(&hook).await;
     let (k, _addr) = ticking(&s.config).await;
     // The server ends the session that holds the lease: a standby may take over at once, so
     // this keeper must not send anything more.
