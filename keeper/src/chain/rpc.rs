@@ -214,6 +214,7 @@ impl RpcChain {
                 };
                 let here = Some((sig.to_string(), s["blockTime"].as_i64().unwrap_or(0)));
                 if !s["err"].is_null() || self.seen.contains(sig) {
+                    self.unreadable.remove(sig);
                     cursor = here;
                     continue;
                 }
