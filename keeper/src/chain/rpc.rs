@@ -8,7 +8,7 @@ use super::endpoints::{EndpointConfig, EndpointStats, Endpoints, DEFAULT_RPS};
 use super::grpc::GeyserConfig;
 use super::ws::{Event, Feed, FeedStats};
 use super::{Chain, FeedPosition, FeedTx, Landed, RecentBlockhash, Simulation, TxFailure};
-use crate::detect::formats::parse_value;
+use crate::detect::formats::{parse_value, string_list};
 use anyhow::{anyhow, Context, Result};
 use base64::Engine;
 use serde_json::{json, Value};
@@ -379,14 +379,6 @@ fn failure(err: &Value, logs: &[String]) -> Option<TxFailure> {
     })
 }
 
-fn log_lines(v: &Value) -> Vec<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|l| l.as_str().map(String::from))
-        .collect()
-}
-
 impl Chain for RpcChain {
     async fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>> {
         let mut out = Vec::with_capacity(keys.len());
@@ -493,7 +485,7 @@ impl Chain for RpcChain {
             )
             .await?;
         let v = &r["value"];
-        let logs = log_lines(&v["logs"]);
+        let logs = string_list(&v["logs"]);
         Ok(Simulation {
             err: failure(&v["err"], &logs),
             logs,
@@ -533,7 +525,7 @@ impl Chain for RpcChain {
                 json!([sig.to_string(), {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]),
             )
             .await?;
-        let logs = log_lines(&t["meta"]["logMessages"]);
+        let logs = string_list(&t["meta"]["logMessages"]);
         Ok(Some(Landed {
             err: failure(&s["err"], &logs),
             logs,

@@ -258,12 +258,7 @@ async fn session(
             continue;
         };
         stats.notifications.fetch_add(1, Ordering::Relaxed);
-        let logs: Vec<String> = value["logs"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|l| l.as_str().map(String::from))
-            .collect();
+        let logs = crate::detect::formats::string_list(&value["logs"]);
         let e = Event::Signature {
             program: *program,
             signature: signature.to_string(),

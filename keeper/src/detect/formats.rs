@@ -155,13 +155,17 @@ fn failed(meta: Option<&Value>) -> bool {
 
 fn logs(meta: Option<&Value>) -> Vec<String> {
     meta.and_then(|m| m.get("logMessages"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|l| l.as_str().map(str::to_owned))
-                .collect()
-        })
+        .map(string_list)
         .unwrap_or_default()
+}
+
+/// The strings of a JSON array (a log, as nodes render it); empty for anything else.
+pub(crate) fn string_list(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// An instruction object of the `json` or `jsonParsed` encodings. `index` maps keys to
