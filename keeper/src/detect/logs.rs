@@ -31,6 +31,18 @@ fn creation_marker(rule: &Rule) -> String {
     }
 }
 
+/// Each venue's program and its creation markers, built once: the filter runs on every
+/// notification.
+fn venue_markers() -> &'static [(Pubkey, Vec<String>)] {
+    static MARKERS: std::sync::OnceLock<Vec<(Pubkey, Vec<String>)>> = std::sync::OnceLock::new();
+    MARKERS.get_or_init(|| {
+        VENUES
+            .iter()
+            .map(|v| (v.program, v.rules.iter().map(creation_marker).collect()))
+            .collect()
+    })
+}
+
 /// Whether a line a program logged names the instruction it runs.
 fn names_instruction(text: &str) -> bool {
     text.starts_with("Instruction: ")
@@ -46,18 +58,14 @@ pub fn may_create_pool(logs: &[String]) -> bool {
     }
     // The stack of invoked programs; for each, whether it is a venue and whether it named
     // its instruction yet.
-    let mut stack: Vec<(Option<&'static super::Venue>, bool)> = Vec::new();
+    let mut stack: Vec<(Option<&'static [String]>, bool)> = Vec::new();
     for line in logs {
         let Some(rest) = line.strip_prefix("Program ") else {
             continue;
         };
         if let Some(text) = rest.strip_prefix("log: ") {
-            if let Some((Some(venue), named)) = stack.last_mut() {
-                if venue
-                    .rules
-                    .iter()
-                    .any(|r| text.starts_with(&creation_marker(r)))
-                {
+            if let Some((Some(markers), named)) = stack.last_mut() {
+                if markers.iter().any(|m| text.starts_with(m.as_str())) {
                     return true;
                 }
                 *named |= names_instruction(text);
@@ -68,9 +76,13 @@ pub fn may_create_pool(logs: &[String]) -> bool {
             continue;
         };
         if tail.starts_with("invoke [") {
-            let program = Pubkey::from_str(id).ok();
-            let venue = program.and_then(|p| VENUES.iter().find(|v| v.program == p));
-            stack.push((venue, false));
+            let markers = Pubkey::from_str(id).ok().and_then(|p| {
+                venue_markers()
+                    .iter()
+                    .find(|(program, _)| *program == p)
+                    .map(|(_, m)| m.as_slice())
+            });
+            stack.push((markers, false));
         } else if tail == "success" || tail.starts_with("failed") {
             // A venue instruction that never said what it was may have been a creation.
             if let Some((Some(_), false)) = stack.pop() {
