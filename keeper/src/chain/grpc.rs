@@ -125,11 +125,7 @@ async fn session(
             Err(_) if probed => return Err("no answer to a ping".into()),
             Err(_) => {
                 probed = true;
-                let ping = SubscribeRequest {
-                    ping: Some(SubscribeRequestPing { id: 1 }),
-                    ..Default::default()
-                };
-                sink.send(ping)
+                sink.send(ping())
                     .await
                     .map_err(|_| "ping: the stream is closed".to_string())?;
                 continue;
@@ -147,11 +143,7 @@ async fn session(
             Some(UpdateOneof::Transaction(t)) => t,
             Some(UpdateOneof::Ping(_)) => {
                 // Some load balancers close streams that only ever carry server pings.
-                let pong = SubscribeRequest {
-                    ping: Some(SubscribeRequestPing { id: 1 }),
-                    ..Default::default()
-                };
-                sink.send(pong)
+                sink.send(ping())
                     .await
                     .map_err(|_| "ping: the stream is closed".to_string())?;
                 continue;
@@ -164,6 +156,14 @@ async fn session(
                 return Ok(());
             }
         }
+    }
+}
+
+/// A ping on the subscription's request stream: the server answers with a pong update.
+fn ping() -> SubscribeRequest {
+    SubscribeRequest {
+        ping: Some(SubscribeRequestPing { id: 1 }),
+        ..Default::default()
     }
 }
 
@@ -189,9 +189,9 @@ pub fn events(t: &SubscribeUpdateTransaction, programs: &[Pubkey], block_time: i
     let Some(info) = &t.transaction else {
         return Vec::new();
     };
-    let signature = bs58::encode(&info.signature).into_string();
-    let failed = info.meta.as_ref().is_some_and(|m| m.err.is_some());
     let Some(tx) = transaction(t) else {
+        let signature = bs58::encode(&info.signature).into_string();
+        let failed = info.meta.as_ref().is_some_and(|m| m.err.is_some());
         tracing::warn!("gRPC: transaction {signature} does not decode; reading it over RPC");
         return programs
             .iter()
@@ -203,6 +203,7 @@ pub fn events(t: &SubscribeUpdateTransaction, programs: &[Pubkey], block_time: i
             })
             .collect();
     };
+    let signature = tx.signature.clone().unwrap_or_default();
     let mentioned: Vec<Pubkey> = programs
         .iter()
         .filter(|p| tx.keys.contains(p))
