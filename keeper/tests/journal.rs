@@ -136,6 +136,17 @@ fn feed_positions_and_undecided_pools_are_read_back_for_a_resume() {
                 local_amm::ID
             )
         );
+        j.set_meta(
+            &format!("feed:{vault}:{}", local_amm::ID),
+            "{\"signature\":\"s\"}",
+        )
+        .unwrap();
+        j.set_meta(&format!("feed:{vault}:notakey"), "{\"signature\":\"s\"}")
+            .unwrap();
+        assert_eq!(
+            j.feed_positions(&vault).unwrap_err().to_string(),
+            format!("journal: bad feed position key feed:{vault}:notakey")
+        );
     });
 }
 
